@@ -1,0 +1,42 @@
+/**
+ * The error and exit-code scheme every command shares (DESIGN.md §2).
+ * lib/ code throws CliError with the exit code that describes the failure;
+ * the command runner turns it into `cc-NAME: error: …` + `hint: …`.
+ */
+
+/** Exit statuses, documented in every man page. */
+export const EXIT = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+  NOT_FOUND: 3,
+  AUTH: 4, // bad signature, wrong key or PIN, tampered
+  EXPIRED: 5, // expired or revoked
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export class CliError extends Error {
+  readonly exitCode: ExitCode;
+  readonly hint?: string;
+  /** A stable, greppable code such as ERR_RECORD_EXPIRED. */
+  readonly code: string;
+  constructor(code: string, message: string, exitCode: ExitCode = EXIT.FAILURE, hint?: string) {
+    super(message);
+    this.name = 'CliError';
+    this.code = code;
+    this.exitCode = exitCode;
+    this.hint = hint;
+  }
+}
+
+export const usageError = (message: string, hint?: string) =>
+  new CliError('ERR_USAGE', message, EXIT.USAGE, hint);
+export const notFound = (code: string, message: string, hint?: string) =>
+  new CliError(code, message, EXIT.NOT_FOUND, hint);
+export const authError = (code: string, message: string, hint?: string) =>
+  new CliError(code, message, EXIT.AUTH, hint);
+export const expiredError = (code: string, message: string, hint?: string) =>
+  new CliError(code, message, EXIT.EXPIRED, hint);
+export const failure = (code: string, message: string, hint?: string) =>
+  new CliError(code, message, EXIT.FAILURE, hint);

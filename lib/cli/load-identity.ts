@@ -1,0 +1,17 @@
+/**
+ * The one way commands load the caller's identity: key file from
+ * CCKIT_KEY_FILE (or ~/.pubky/secret_key), passphrase from
+ * --passphrase-fd, CCKIT_PASSPHRASE or the terminal.
+ */
+import { keyFilePath } from '../config.ts';
+import { loadIdentity } from '../keyfile.ts';
+import type { Identity } from '../identity.ts';
+import { readSecret } from './secret.ts';
+
+export function passphraseSource(fd: number | undefined, prompt = 'Passphrase for the cckit key: ') {
+  return () => readSecret({ what: 'passphrase', env: 'CCKIT_PASSPHRASE', fdFlag: 'passphrase-fd', fd, prompt });
+}
+
+export async function loadMyIdentity(passphraseFd?: number): Promise<Identity> {
+  return loadIdentity(keyFilePath(), { passphrase: passphraseSource(passphraseFd) });
+}

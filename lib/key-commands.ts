@@ -1,0 +1,171 @@
+/**
+ * What cc-key does, as functions: init, whoami, recipient, age-identity, passwd.
+ */
+import { readFileSync } from 'node:fs';
+import { keyFilePath } from './config.ts';
+import { CliError, EXIT, usageError } from './cli/errors.ts';
+import { readInput } from './cli/io.ts';
+import { readSecret } from './cli/secret.ts';
+import { warn } from './cli/run.ts';
+import { passphraseSource } from './cli/load-identity.ts';
+import {
+  ageIdentity,
+  ageRecipient,
+  fingerprint,
+  formatPubkey,
+  generateIdentity,
+  identityFromSeed,
+  parsePubkey,
+  type Identity,
+} from './identity.ts';
+import { decryptSeed, encodePlainKey, encryptSeed, parseKeyFile, readKeyFile, writeKeyFile, loadIdentity } from './keyfile.ts';
+
+export interface WhoAmI {
+  pubkey: string;
+  fingerprint: string;
+  key_file: string;
+  encrypted: boolean;
+  age_recipient: string;
+}
+
+function describe(id: Identity, path: string, encrypted: boolean): WhoAmI {
+  return {
+    pubkey: formatPubkey(id.publicKey),
+    fingerprint: fingerprint(id.publicKey),
+    key_file: path,
+    encrypted,
+    age_recipient: ageRecipient(id.publicKey),
+  };
+}
+
+/** A passphrase protects a file anyone who steals it can attack offline: say so when it is weak. */
+function checkNewPassphrase(p: Uint8Array): void {
+  if (p.length < 10) warn('cc-key', 'a passphrase under 10 characters can be guessed offline by whoever copies the key file');
+}
+
+async function newPassphrase(fd: number | undefined): Promise<Uint8Array> {
+  const p = await readSecret({
+    what: 'passphrase',
+    env: fd === undefined && process.env.CCKIT_NEW_PASSPHRASE !== undefined ? 'CCKIT_NEW_PASSPHRASE' : 'CCKIT_PASSPHRASE',
+    fdFlag: 'passphrase-fd',
+    fd,
+    prompt: 'New passphrase for the cckit key: ',
+    confirm: true,
+  });
+  checkNewPassphrase(p);
+  return p;
+}
+
+export async function init(opts: { noPassphrase: boolean; importPath?: string; force: boolean; passphraseFd?: number }): Promise<WhoAmI> {
+  const path = keyFilePath();
+  let id: Identity;
+  let fileBytes: Uint8Array | undefined; // an imported envelope kept as it is
+  if (opts.importPath !== undefined) {
+    const data = await readInput('cc-key', 'a key file (64 hex characters or CCLINKEK)', { path: opts.importPath, limit: 64 * 1024 });
+    const contents = parseKeyFile(data, opts.importPath === '-' ? 'stdin' : opts.importPath);
+    if (contents.kind === 'plain') {
+      id = identityFromSeed(contents.seed);
+    } else {
+      const pass = await passphraseSource(opts.passphraseFd, 'Passphrase of the imported key: ')();
+      try {
+        id = identityFromSeed(await decryptSeed(contents, pass));
+      } finally {
+        pass.fill(0);
+      }
+      if (!opts.noPassphrase) fileBytes = data;
+    }
+  } else {
+    id = generateIdentity();
+  }
+  if (!opts.force) ensureAbsent(path);
+  let encrypted = !opts.noPassphrase;
+  if (!fileBytes) {
+    if (opts.noPassphrase) {
+      fileBytes = encodePlainKey(id.seed);
+    } else {
+      const pass = opts.importPath !== undefined && readKeyKind(opts.importPath) === 'encrypted'
+        ? await newPassphrase(undefined)
+        : await newPassphrase(opts.passphraseFd);
+      try {
+        fileBytes = await encryptSeed(id.seed, pass);
+      } finally {
+        pass.fill(0);
+      }
+    }
+  }
+  writeKeyFile(path, fileBytes, opts.force);
+  encrypted = !opts.noPassphrase;
+  const out = describe(id, path, encrypted);
+  id.seed.fill(0);
+  return out;
+}
+
+function readKeyKind(path: string): string {
+  if (path === '-') return 'unknown';
+  try {
+    return parseKeyFile(readFileSync(path)).kind;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function ensureAbsent(path: string): void {
+  try {
+    readFileSync(path, { flag: 'r' });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+  }
+  throw new CliError('ERR_EXISTS', `a key already exists at ${path}`, EXIT.FAILURE, 'use --force to replace it (the old key is lost unless you have a copy)');
+}
+
+export async function whoami(passphraseFd?: number): Promise<WhoAmI> {
+  const path = keyFilePath();
+  const kind = readKeyFile(path).kind;
+  const id = await loadIdentity(path, { passphrase: passphraseSource(passphraseFd) });
+  const out = describe(id, path, kind === 'encrypted');
+  id.seed.fill(0);
+  return out;
+}
+
+export function recipient(pubkey: string): string {
+  return ageRecipient(parsePubkey(pubkey));
+}
+
+export async function ageIdentityOut(force: boolean, passphraseFd?: number): Promise<string> {
+  if (process.stdout.isTTY && !force) {
+    throw usageError('refusing to print a secret key to the terminal', 'redirect it to a file (umask 077) or pass --force');
+  }
+  const id = await loadIdentity(keyFilePath(), { passphrase: passphraseSource(passphraseFd) });
+  const out = `# cckit identity ${formatPubkey(id.publicKey)}\n${ageIdentity(id.seed)}`;
+  id.seed.fill(0);
+  return out;
+}
+
+export async function passwd(opts: { noPassphrase: boolean; passphraseFd?: number; newPassphraseFd?: number }): Promise<WhoAmI> {
+  const path = keyFilePath();
+  const id = await loadIdentity(path, { passphrase: passphraseSource(opts.passphraseFd, 'Current passphrase: ') });
+  let bytes: Uint8Array;
+  if (opts.noPassphrase) {
+    bytes = encodePlainKey(id.seed);
+  } else {
+    const pass = await readSecret({
+      what: 'new passphrase',
+      env: 'CCKIT_NEW_PASSPHRASE',
+      fdFlag: 'new-passphrase-fd',
+      fd: opts.newPassphraseFd,
+      prompt: 'New passphrase: ',
+      confirm: true,
+    });
+    checkNewPassphrase(pass);
+    try {
+      bytes = await encryptSeed(id.seed, pass);
+    } finally {
+      pass.fill(0);
+    }
+  }
+  writeKeyFile(path, bytes, true);
+  const out = describe(id, path, !opts.noPassphrase);
+  id.seed.fill(0);
+  return out;
+}

@@ -1,0 +1,149 @@
+/**
+ * The identity key file, cclink-compatible (DESIGN.md §4): either 64 hex
+ * characters (pkarr's plaintext form) or the CCLINKEK envelope:
+ *
+ *   "CCLINKEK" | 0x01 | m u32 BE | t u32 BE | p u32 BE | salt(32) | age file of the seed
+ *
+ * The age file is encrypted to the X25519 identity
+ * HKDF-SHA256(Argon2id(passphrase, salt, m, t, p), "cclink-key-v1").
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { CliError, EXIT } from './cli/errors.ts';
+import { ageDecrypt, ageEncrypt } from './age.ts';
+import { stretch, DEFAULT_ARGON2, checkArgon2Params, type Argon2Params } from './kdf.ts';
+import { ageIdentityFromX25519, ageRecipientFromX25519, identityFromSeed, type Identity } from './identity.ts';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { writeFileAtomic } from './secure-file.ts';
+
+export const ENVELOPE_MAGIC = Buffer.from('CCLINKEK', 'ascii');
+export const ENVELOPE_VERSION = 1;
+const HEADER_LEN = 8 + 1 + 12 + 32;
+export const KEY_INFO = 'cclink-key-v1';
+
+export type KeyFileContents =
+  | { kind: 'plain'; seed: Uint8Array }
+  | { kind: 'encrypted'; params: Argon2Params; salt: Uint8Array; ciphertext: Uint8Array };
+
+/** Parse the bytes of a key file without decrypting it. */
+export function parseKeyFile(data: Uint8Array, path = 'key file'): KeyFileContents {
+  const buf = Buffer.from(data);
+  if (buf.length >= 8 && buf.subarray(0, 8).equals(ENVELOPE_MAGIC)) {
+    if (buf.length < HEADER_LEN + 1) throw corrupt(path, 'truncated envelope');
+    if (buf[8] !== ENVELOPE_VERSION) throw corrupt(path, `unknown envelope version ${buf[8]}`);
+    const params = { m: buf.readUInt32BE(9), t: buf.readUInt32BE(13), p: buf.readUInt32BE(17) };
+    checkArgon2Params(params);
+    return { kind: 'encrypted', params, salt: new Uint8Array(buf.subarray(21, 53)), ciphertext: new Uint8Array(buf.subarray(53)) };
+  }
+  const text = buf.toString('latin1').trim();
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return { kind: 'plain', seed: new Uint8Array(Buffer.from(text, 'hex')) };
+  throw corrupt(path, 'neither 64 hex characters nor a CCLINKEK envelope');
+}
+
+function corrupt(path: string, why: string) {
+  return new CliError('ERR_KEY_FORMAT', `cannot read ${path}: ${why}`, EXIT.FAILURE, 'the key file must come from cc-key init, cclink or pkarr');
+}
+
+/** X25519 key-encryption identity/recipient from a passphrase. */
+async function kek(passphrase: Uint8Array, salt: Uint8Array, params: Argon2Params) {
+  const secret = await stretch(passphrase, salt, params, KEY_INFO);
+  const identity = ageIdentityFromX25519(secret);
+  const recipient = ageRecipientFromX25519(x25519.getPublicKey(secret));
+  secret.fill(0);
+  return { identity, recipient };
+}
+
+/** Build a CCLINKEK envelope around `seed`. */
+export async function encryptSeed(
+  seed: Uint8Array,
+  passphrase: Uint8Array,
+  params: Argon2Params = DEFAULT_ARGON2,
+  salt: Uint8Array = randomBytes(32),
+): Promise<Uint8Array> {
+  const { recipient } = await kek(passphrase, salt, params);
+  const body = await ageEncrypt(seed, [recipient]);
+  const head = Buffer.alloc(HEADER_LEN);
+  ENVELOPE_MAGIC.copy(head, 0);
+  head[8] = ENVELOPE_VERSION;
+  head.writeUInt32BE(params.m, 9);
+  head.writeUInt32BE(params.t, 13);
+  head.writeUInt32BE(params.p, 17);
+  Buffer.from(salt).copy(head, 21);
+  return Buffer.concat([head, body]);
+}
+
+/** Open a CCLINKEK envelope; a wrong passphrase is exit 4. */
+export async function decryptSeed(contents: Extract<KeyFileContents, { kind: 'encrypted' }>, passphrase: Uint8Array): Promise<Uint8Array> {
+  const { identity } = await kek(passphrase, contents.salt, contents.params);
+  let seed: Uint8Array;
+  try {
+    seed = await ageDecrypt(contents.ciphertext, [identity], 'key file');
+  } catch (err) {
+    if (err instanceof CliError && err.exitCode === EXIT.AUTH) {
+      throw new CliError('ERR_WRONG_PASSPHRASE', 'wrong passphrase for the key file', EXIT.AUTH);
+    }
+    throw err;
+  }
+  if (seed.length !== 32) throw new CliError('ERR_KEY_FORMAT', 'key envelope does not hold a 32-byte seed', EXIT.FAILURE);
+  return seed;
+}
+
+/** Plaintext key file: 64 lowercase hex characters, as pkarr writes it. */
+export function encodePlainKey(seed: Uint8Array): Uint8Array {
+  return Buffer.from(Buffer.from(seed).toString('hex'), 'ascii');
+}
+
+/**
+ * Read the key file at `path`, refusing a file others can read. Mode must be
+ * exactly 0600 or 0400.
+ */
+export function readKeyFile(path: string): KeyFileContents {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CliError('ERR_NO_KEY', `no key file at ${path}`, EXIT.NOT_FOUND, "create one with 'cc-key init' (or set CCKIT_KEY_FILE)");
+    }
+    throw new CliError('ERR_KEY_READ', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`, EXIT.FAILURE);
+  }
+  if (!st.isFile()) throw new CliError('ERR_KEY_READ', `${path} is not a regular file`, EXIT.FAILURE);
+  const mode = st.mode & 0o777;
+  if (mode !== 0o600 && mode !== 0o400) {
+    throw new CliError(
+      'ERR_KEY_PERMS',
+      `key file ${path} has permissions ${mode.toString(8).padStart(4, '0')}, others may have read it`,
+      EXIT.FAILURE,
+      `fix with: chmod 600 ${path} (and consider the key compromised if others could read it)`,
+    );
+  }
+  let data;
+  try {
+    data = readFileSync(path);
+  } catch (err) {
+    throw new CliError('ERR_KEY_READ', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`, EXIT.FAILURE);
+  }
+  return parseKeyFile(data, path);
+}
+
+/** Write a key file atomically, 0600 from the first byte. */
+export function writeKeyFile(path: string, data: Uint8Array, overwrite: boolean): void {
+  writeFileAtomic(path, data, { mode: 0o600, overwrite });
+}
+
+export interface LoadOptions {
+  /** Resolves the passphrase when the file is encrypted (prompt, env, fd). */
+  passphrase: () => Promise<Uint8Array>;
+}
+
+/** Load the identity at `path`, decrypting the envelope if needed. */
+export async function loadIdentity(path: string, opts: LoadOptions): Promise<Identity> {
+  const contents = readKeyFile(path);
+  if (contents.kind === 'plain') return identityFromSeed(contents.seed);
+  const pass = await opts.passphrase();
+  try {
+    return identityFromSeed(await decryptSeed(contents, pass));
+  } finally {
+    pass.fill(0);
+  }
+}
