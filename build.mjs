@@ -3,7 +3,7 @@
 // the product. One pre-linked file per command (plus shared chunks, loaded
 // only when a command imports them) beats resolving hundreds of modules.
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -11,7 +11,7 @@ const entryPoints = readdirSync('bin/src')
   .filter((f) => f.endsWith('.ts'))
   .map((f) => `bin/src/${f}`);
 
-rmSync('dist', { recursive: true, force: true });
+// No rm of dist/ here: helpers and tests may be running the previous build; `make clean` removes it.
 await build({
   entryPoints,
   outdir: 'dist',

@@ -1,0 +1,74 @@
+/**
+ * Remembered peers (DESIGN.md §7): `peers.toml` in the config dir, plus a
+ * project's committed `.cckit/peers.toml`. A peer's NAME can stand wherever
+ * a `pk:` goes. Pairing (cc-pair) writes this file; here we only read it.
+ *
+ *   [[peer]]
+ *   name = "laptop"
+ *   pubkey = "pk:…"
+ *   addrs = ["192.0.2.1:4000"]
+ *   paired_at = 1767225600
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configDir } from './config.ts';
+import { CliError, EXIT } from './cli/errors.ts';
+import { parsePubkey } from './identity.ts';
+
+export interface Peer {
+  name: string;
+  pubkey: string;
+  addrs: string[];
+  paired_at?: number;
+}
+
+async function readPeersFile(path: string): Promise<Peer[]> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const { parse } = await import('smol-toml');
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new CliError('ERR_PEERS_FILE', `cannot parse ${path}: ${(err as Error).message.split('\n')[0]}`, EXIT.FAILURE);
+  }
+  const list = Array.isArray(doc.peer) ? doc.peer : [];
+  return list
+    .filter((p): p is Record<string, unknown> => typeof p === 'object' && p !== null)
+    .map((p) => ({
+      name: String(p.name ?? ''),
+      pubkey: String(p.pubkey ?? ''),
+      addrs: Array.isArray(p.addrs) ? p.addrs.map(String) : [],
+      paired_at: typeof p.paired_at === 'number' ? p.paired_at : undefined,
+    }))
+    .filter((p) => p.name !== '' && p.pubkey !== '');
+}
+
+/** All known peers: the user's own first, then the project's `.cckit/peers.toml`. */
+export async function listPeers(cwd = process.cwd()): Promise<Peer[]> {
+  return [...(await readPeersFile(join(configDir(), 'peers.toml'))), ...(await readPeersFile(join(cwd, '.cckit', 'peers.toml')))];
+}
+
+/**
+ * Resolve `pk:…` or a peer NAME to raw public key bytes. Anything that
+ * parses as a key is a key; otherwise it must be a known peer's name.
+ */
+export async function resolvePeer(nameOrKey: string): Promise<Uint8Array> {
+  if (/^(pk:)?[ybndrfg8ejkmcpqxot1uwisza345h769]{52}$/i.test(nameOrKey.trim()) || nameOrKey.includes('://')) {
+    return parsePubkey(nameOrKey);
+  }
+  const peer = (await listPeers()).find((p) => p.name === nameOrKey);
+  if (!peer) {
+    throw new CliError(
+      'ERR_UNKNOWN_PEER',
+      `no peer named '${nameOrKey}'`,
+      EXIT.USAGE,
+      `use a public key (pk:…) or add the peer to ${join(configDir(), 'peers.toml')}`,
+    );
+  }
+  return parsePubkey(peer.pubkey);
+}

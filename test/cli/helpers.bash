@@ -1,0 +1,40 @@
+# Common set-up for every bats file: a private HOME per test, the built
+# commands on PATH, bats-support/bats-assert from node_modules (or Debian).
+ROOT="$(cd "$(dirname "${BATS_TEST_FILENAME}")/../.." && pwd)"
+if [ -f "$ROOT/node_modules/bats-support/load.bash" ]; then
+  load "$ROOT/node_modules/bats-support/load.bash"
+  load "$ROOT/node_modules/bats-assert/load.bash"
+else
+  load /usr/lib/bats/bats-support/load.bash
+  load /usr/lib/bats/bats-assert/load.bash
+fi
+
+setup_home() {
+  export HOME="$BATS_TEST_TMPDIR/home"
+  mkdir -p "$HOME"
+  chmod 700 "$HOME"
+  export PATH="$ROOT/bin:$PATH"
+  export XDG_CONFIG_HOME="$HOME/.config" XDG_STATE_HOME="$HOME/.local/state"
+  export CLAUDE_CONFIG_DIR="$HOME/.claude"
+  export CCKIT_NO_TTY=1 NO_COLOR=1
+  unset CCKIT_KEY_FILE CCKIT_PASSPHRASE CCKIT_NEW_PASSPHRASE CCKIT_PIN CCKIT_CONFIG_DIR CCKIT_STATE_DIR CCKIT_BOOTSTRAP CCKIT_RELAYS CCKIT_DEBUG
+}
+
+# A second simulated machine: its own HOME under the test's temp dir.
+# usage: as_machine NAME command...   (runs in a subshell with HOME switched)
+as_machine() {
+  local name="$1"; shift
+  ( export HOME="$BATS_TEST_TMPDIR/$name"; mkdir -p "$HOME"; chmod 700 "$HOME"
+    export XDG_CONFIG_HOME="$HOME/.config" XDG_STATE_HOME="$HOME/.local/state" CLAUDE_CONFIG_DIR="$HOME/.claude"
+    "$@" )
+}
+
+# Quick key without a passphrase (Argon2 makes passphrase keys slow on purpose).
+quick_key() {
+  cc-key init --no-passphrase >/dev/null
+}
+
+# Assert the JSON on stdin has field $1 equal to $2 (uses node: no jq dependency).
+json_field() {
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=JSON.parse(s);for(const k of process.argv[1].split("."))v=v?.[k];process.stdout.write(typeof v==="object"?JSON.stringify(v):String(v))})' "$1"
+}
