@@ -4,8 +4,8 @@
  * `age` CLI decrypts what we seal.
  */
 import z32 from 'z32';
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { sha512 } from '@noble/hashes/sha2.js';
+import { randomBytes } from 'node:crypto';
+import { edPublicKey, edSign, edVerify, edToMontgomery, isValidEdPublicKey, sha512 } from './ed25519.ts';
 import { bech32 } from '@scure/base';
 import { CliError, EXIT } from './cli/errors.ts';
 
@@ -17,11 +17,11 @@ export interface Identity {
 
 export function identityFromSeed(seed: Uint8Array): Identity {
   if (seed.length !== 32) throw new CliError('ERR_BAD_KEY', `secret key must be 32 bytes, got ${seed.length}`, EXIT.FAILURE);
-  return { seed, publicKey: ed25519.getPublicKey(seed) };
+  return { seed, publicKey: edPublicKey(seed) };
 }
 
 export function generateIdentity(): Identity {
-  return identityFromSeed(ed25519.utils.randomSecretKey());
+  return identityFromSeed(new Uint8Array(randomBytes(32)));
 }
 
 /** z-base32 of a 32-byte public key (52 characters). */
@@ -56,7 +56,7 @@ export function parsePubkey(input: string): Uint8Array {
     if (Z32_KEY.test(c)) {
       const bytes = z32.decode(c);
       if (bytes.length === 32) {
-        if (!ed25519.utils.isValidPublicKey(bytes)) break;
+        if (!isValidEdPublicKey(bytes)) break;
         return new Uint8Array(bytes);
       }
     }
@@ -70,20 +70,16 @@ export function parsePubkey(input: string): Uint8Array {
 }
 
 export function sign(id: Identity, message: Uint8Array): Uint8Array {
-  return ed25519.sign(message, id.seed);
+  return edSign(id.seed, message);
 }
 
 export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  try {
-    return ed25519.verify(signature, message, publicKey);
-  } catch {
-    return false;
-  }
+  return edVerify(publicKey, message, signature);
 }
 
 /** X25519 public key = Edwards→Montgomery of the Ed25519 public key (libsodium's conversion). */
 export function x25519Public(publicKey: Uint8Array): Uint8Array {
-  return ed25519.utils.toMontgomery(publicKey);
+  return edToMontgomery(publicKey);
 }
 
 /** X25519 secret = first 32 bytes of SHA-512(seed) (clamping gives the same key). */

@@ -13,7 +13,7 @@ import { CliError, EXIT } from './cli/errors.ts';
 import { ageDecrypt, ageEncrypt } from './age.ts';
 import { stretch, DEFAULT_ARGON2, checkArgon2Params, type Argon2Params } from './kdf.ts';
 import { ageIdentityFromX25519, ageRecipientFromX25519, identityFromSeed, type Identity } from './identity.ts';
-import { x25519 } from '@noble/curves/ed25519.js';
+import { x25519PublicOf } from './ed25519.ts';
 import { writeFileAtomic } from './secure-file.ts';
 
 export const ENVELOPE_MAGIC = Buffer.from('CCLINKEK', 'ascii');
@@ -48,7 +48,7 @@ function corrupt(path: string, why: string) {
 async function kek(passphrase: Uint8Array, salt: Uint8Array, params: Argon2Params) {
   const secret = await stretch(passphrase, salt, params, KEY_INFO);
   const identity = ageIdentityFromX25519(secret);
-  const recipient = ageRecipientFromX25519(x25519.getPublicKey(secret));
+  const recipient = ageRecipientFromX25519(x25519PublicOf(secret));
   secret.fill(0);
   return { identity, recipient };
 }
