@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// A fake Anthropic Messages API, just enough for the real `claude` CLI to run
+// offline in tests (DESIGN.md §10). It binds 127.0.0.1 on a free port, prints
+// the port on stdout (one line), logs every request it gets as NDJSON, and
+// exits on its own after --timeout seconds so a forgotten server never
+// outlives the test run.
+//
+//   node test/helpers/fake-anthropic.mjs [--log FILE] [--timeout S] [--reply TEXT]
+//
+// Every POST /v1/messages answers with a streamed (SSE) text reply: "REPLY #n"
+// where n counts the messages requests, so a test can tell turns apart.
+// Plain JSON is returned when the request does not ask for a stream (the CLI
+// makes small side requests, e.g. for titles, without stream:true).
+import { createServer } from 'node:http';
+import { appendFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values: opts } = parseArgs({
+  options: {
+    log: { type: 'string' },
+    timeout: { type: 'string', default: '60' },
+    reply: { type: 'string', default: 'REPLY' },
+  },
+});
+const timeoutMs = Math.max(1, Number(opts.timeout) || 60) * 1000;
+let messageCount = 0;
+
+function log(entry) {
+  if (opts.log) appendFileSync(opts.log, JSON.stringify({ t: Date.now(), ...entry }) + '\n');
+}
+
+function readBody(req) {
+  return new Promise((resolve) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size <= 8 << 20) chunks.push(c); // requests carry the whole conversation; 8 MiB is plenty
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(''));
+  });
+}
+
+function sse(res, events) {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'request-id': `req_fake_${messageCount}`,
+  });
+  for (const [event, data] of events) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  res.end();
+}
+
+function messageEvents(id, model, text) {
+  const usage = { input_tokens: 10, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  return [
+    ['message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } }],
+    ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+    ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }],
+    ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+    ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } }],
+    ['message_stop', { type: 'message_stop' }],
+  ];
+}
+
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const body = req.method === 'POST' ? await readBody(req) : '';
+  let json;
+  try {
+    json = body ? JSON.parse(body) : undefined;
+  } catch {
+    json = undefined;
+  }
+  log({ method: req.method, path: url.pathname, query: url.search, body: json ?? body });
+
+  if (req.method === 'HEAD' || (req.method === 'GET' && url.pathname === '/')) {
+    res.writeHead(200).end();
+    return;
+  }
+  if (req.method === 'POST' && url.pathname === '/v1/messages/count_tokens') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ input_tokens: 42 }));
+    return;
+  }
+  if (req.method === 'POST' && url.pathname === '/v1/messages') {
+    messageCount += 1;
+    const id = `msg_fake_${messageCount}`;
+    const model = (json && json.model) || 'claude-fake';
+    const text = `${opts.reply} #${messageCount}`;
+    if (json && json.stream) {
+      sse(res, messageEvents(id, model, text));
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id,
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [{ type: 'text', text }],
+          stop_reason: 'end_turn',
+          stop_sequence: null,
+          usage: { input_tokens: 10, output_tokens: 5 },
+        }),
+      );
+    }
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'application/json' }).end(
+    JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `no fake for ${req.method} ${url.pathname}` } }),
+  );
+});
+
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${server.address().port}\n`);
+});
+
+// Bounded life: stop after the timeout, or when asked to.
+const stop = () => {
+  server.close();
+  server.closeAllConnections?.();
+  process.exit(0);
+};
+setTimeout(stop, timeoutMs).unref(); // the listening socket keeps the process alive until then
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
