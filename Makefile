@@ -9,24 +9,25 @@ ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 COMMANDS = $(notdir $(wildcard bin/cc-*))
 
-.PHONY: all build test test-unit test-cli bench install uninstall clean demo typecheck
+.PHONY: all build test test-deps test-unit test-cli bench install uninstall clean demo typecheck
 
 all: build
 
-node_modules: package.json package-lock.json
-	npm ci
-	@touch node_modules
+# Installed once when missing; after changing dependencies run `npm ci` yourself.
+node_modules:
+	npm ci --no-audit --no-fund
 
-build: node_modules
+build: | node_modules
 	node build.mjs
 
-typecheck: node_modules
+typecheck: | node_modules
 	npx tsc --noEmit -p .
 
 test: build
+	bash test/install-deps.sh
 	bash test/run-all.sh
 
-test-unit: node_modules
+test-unit: | node_modules
 	node --import tsx --test test/unit/*.test.ts
 
 test-cli: build

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Debian packages the tests use as real peers and checkers: age (interop),
+# zsh and fish (completion checks), man-db (man page rendering), zbar-tools
+# (decoding the QR codes we print). Installs what is missing when run as
+# root; otherwise says what to install.
+set -eu
+need=""
+for pkg in age zsh fish man-db zbar-tools bsdutils; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
+done
+[ -z "$need" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "tests need these Debian packages:$need" >&2
+  echo "install them with: sudo apt-get install$need" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq $need >/dev/null
