@@ -1,0 +1,125 @@
+// cc-handoff — publish the current Claude Code session for another machine.
+// The work is this pipeline, which you can also type yourself:
+//   cc-session [SESSION] | cc-seal [--to PEER] [--pin] [--ttl S] [--burn] | cc-dht-put
+import { run } from '../../lib/cli/run.ts';
+import { parse, exclusive, intFlag, fdFlag } from '../../lib/cli/args.ts';
+import { writeJson } from '../../lib/cli/io.ts';
+import { usageError } from '../../lib/cli/errors.ts';
+import { confirm, hasTty } from '../../lib/cli/tty.ts';
+import { pipeline } from '../../lib/porcelain.ts';
+import { unlockOnce } from '../../lib/porcelain-key.ts';
+import { describeExpiry, renderQr, listLine } from '../../lib/porcelain-text.ts';
+
+const USAGE = `Usage:
+  cc-handoff [SESSION] [--share pk:…|NAME] [--pin] [--ttl S] [--burn] [--qr] [--json]
+  cc-handoff --list [--json]
+  cc-handoff --revoke [-y]
+
+Publish a Claude Code session so another machine can pick it up with
+cc-pickup. The session (default: the newest one of the current project) is
+signed with your key, encrypted, and stored on the Mainline DHT under your
+public key. Nothing is sent to any server of ours.
+
+  cc-session [SESSION] | cc-seal [--to PEER] [--pin] [--ttl S] [--burn] | cc-dht-put
+
+Options:
+  --share pk:…|NAME   encrypt to that peer's key only (default: to yourself)
+  --pin               encrypt to a PIN/passphrase instead (asked on the terminal)
+  --ttl S             seconds the handoff stays valid (default 86400)
+  --burn              remove the record after the first successful pickup
+  --qr                also print a QR code of the pickup command
+  --transport T       mainline (default), relay or hyper; comma-separated for several
+  --list              show the handoff currently published under your key
+  --revoke            remove it from the DHT (asks first unless -y)
+  -y, --yes           do not ask
+  --json              print JSON instead of text
+  --passphrase-fd N   read the key's passphrase from file descriptor N
+  -h, --help          show this help
+  --version           show the version
+
+Exit status: 0 ok, 1 failure, 2 usage, 3 no session / nothing published,
+4 wrong passphrase, 5 expired.
+`;
+
+run('cc-handoff', USAGE, async (argv) => {
+  const { flags, positionals } = parse(
+    'cc-handoff',
+    argv,
+    {
+      share: { type: 'string' },
+      pin: { type: 'boolean' },
+      ttl: { type: 'string' },
+      burn: { type: 'boolean' },
+      qr: { type: 'boolean' },
+      json: { type: 'boolean' },
+      list: { type: 'boolean' },
+      revoke: { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+      transport: { type: 'string' },
+      'passphrase-fd': { type: 'string' },
+    },
+    { maxPositionals: 1 },
+  );
+  exclusive('cc-handoff', flags, 'list', 'revoke', 'share');
+  exclusive('cc-handoff', flags, 'list', 'revoke', 'pin');
+  exclusive('cc-handoff', flags, 'share', 'pin');
+  if ((flags.list || flags.revoke) && (positionals.length || flags.ttl || flags.burn || flags.qr)) {
+    throw usageError('--list and --revoke take no session or publishing options');
+  }
+  const transport = flags.transport ? ['--transport', flags.transport] : [];
+  const env = await unlockOnce(fdFlag('passphrase-fd', flags['passphrase-fd']));
+
+  if (flags.list) {
+    const record = JSON.parse(await pipeline([['cc-dht-get', ...transport]], { env }));
+    if (flags.json) return writeJson(record);
+    process.stdout.write(listLine(record) + '\n');
+    return;
+  }
+
+  if (flags.revoke) {
+    if (!flags.yes) {
+      if (!hasTty()) throw usageError('--revoke asks for confirmation and there is no terminal', 'add -y to revoke without asking');
+      if (!(await confirm('Remove your published handoff from the DHT?'))) return 1;
+    }
+    const out = JSON.parse(await pipeline([['cc-dht-put', '--revoke', ...transport]], { env }));
+    if (flags.json) return writeJson(out);
+    process.stdout.write(`Revoked the handoff published under pk:${String(out.pubkey).replace(/^pk:/, '')}.\n`);
+    return;
+  }
+
+  const ttl = intFlag('ttl', flags.ttl, 86400, 1);
+  const seal = ['cc-seal', '--ttl', String(ttl)];
+  if (flags.share) seal.push('--to', flags.share);
+  if (flags.pin) seal.push('--pin');
+  if (flags.burn) seal.push('--burn');
+
+  const session = JSON.parse(await pipeline([['cc-session', ...positionals]], { env }));
+  const record = await pipeline([seal], { env, input: JSON.stringify(session) });
+  const put = JSON.parse(await pipeline([['cc-dht-put', ...transport]], { env, input: record }));
+  const rec = JSON.parse(record);
+  const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
+  const pickup = `cc-pickup ${pubkey}`;
+  const summary = {
+    pubkey,
+    session: session.s,
+    project: session.p,
+    host: session.h,
+    mode: flags.share ? 'share' : flags.pin ? 'pin' : 'self',
+    to: flags.share ?? null,
+    created_at: rec.created_at,
+    expires_at: rec.created_at + rec.ttl,
+    burn: !!flags.burn,
+    pickup,
+    stored: put.stored,
+  };
+  if (flags.json) return writeJson(summary);
+  const who =
+    summary.mode === 'share' ? `only ${flags.share} can open it` : summary.mode === 'pin' ? 'anyone with the PIN can open it' : 'any machine with your key can open it';
+  process.stdout.write(
+    `Published session ${session.s}\n` +
+      `  project ${session.p} on ${session.h}\n` +
+      `  ${who}; ${describeExpiry(summary.expires_at)}${summary.burn ? '; removed after the first pickup' : ''}\n` +
+      `Run on the other machine:\n  ${pickup}\n`,
+  );
+  if (flags.qr) process.stdout.write(await renderQr(pickup));
+});

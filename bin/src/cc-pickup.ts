@@ -1,0 +1,96 @@
+// cc-pickup — find a handoff, check it, decrypt it and resume the session.
+// The work is this pipeline, which you can also type yourself:
+//   cc-dht-get [pk:…] --wait S | cc-open --from pk:… | cc-resume
+import { run, warn } from '../../lib/cli/run.ts';
+import { parse, intFlag, fdFlag } from '../../lib/cli/args.ts';
+import { writeJson } from '../../lib/cli/io.ts';
+import { usageError } from '../../lib/cli/errors.ts';
+import { confirm, hasTty } from '../../lib/cli/tty.ts';
+import { pipeline, handOver } from '../../lib/porcelain.ts';
+import { unlockOnce } from '../../lib/porcelain-key.ts';
+import { renderQr } from '../../lib/porcelain-text.ts';
+
+const USAGE = `Usage:
+  cc-pickup [pk:…|NAME] [-y] [--print] [--qr] [--wait S] [--json]
+
+Pick up a session published with cc-handoff: look it up on the DHT under the
+publisher's key (default: your own), verify its signature and expiry, decrypt
+it with your key (or the PIN), and resume it with 'claude --resume' in the
+project directory.
+
+  cc-dht-get [pk:…] --wait S | cc-open --from pk:… | cc-resume
+
+A handoff marked burn-after-reading is removed from the DHT once you confirm,
+when it was published under your own key (the publisher's key is needed to
+remove it otherwise; you are told so).
+
+Options:
+  -y, --yes           resume without asking
+  --print             print {"cwd","argv"} of the claude command; run nothing
+  --qr                also show the session id as a QR code
+  --wait S            keep looking up to S seconds while nothing is found (default 30)
+  --transport T       mainline (default), relay or hyper; comma-separated for several
+  --json              with --print, compact JSON; otherwise the opened handoff as JSON
+  --passphrase-fd N   read the key's passphrase from file descriptor N
+  -h, --help          show this help
+  --version           show the version
+
+Exit status: 0 ok, 1 failure, 2 usage, 3 nothing published / session not
+found here, 4 bad signature, wrong key or PIN, 5 expired or revoked.
+Otherwise the exit status of claude.
+`;
+
+run('cc-pickup', USAGE, async (argv) => {
+  const { flags, positionals } = parse(
+    'cc-pickup',
+    argv,
+    {
+      yes: { type: 'boolean', short: 'y' },
+      print: { type: 'boolean' },
+      qr: { type: 'boolean' },
+      wait: { type: 'string' },
+      transport: { type: 'string' },
+      json: { type: 'boolean' },
+      'passphrase-fd': { type: 'string' },
+    },
+    { maxPositionals: 1 },
+  );
+  const wait = intFlag('wait', flags.wait, 30);
+  const transport = flags.transport ? ['--transport', flags.transport] : [];
+  const env = await unlockOnce(fdFlag('passphrase-fd', flags['passphrase-fd']));
+  const who = positionals[0];
+  if (!flags.yes && !flags.print && !hasTty()) {
+    throw usageError('nothing to confirm on: there is no terminal', 'add -y to resume without asking, or --print');
+  }
+
+  // The publisher: named, or ourselves (self mode: the same key on both machines).
+  const me = JSON.parse(await pipeline([['cc-key', 'whoami']], { env })).pubkey as string;
+  const from = who ?? me;
+  const opened = await pipeline(
+    [
+      ['cc-dht-get', from, '--wait', String(wait), ...transport],
+      ['cc-open', '--from', from],
+    ],
+    { env },
+  );
+  const handoff = JSON.parse(opened);
+  const plan = JSON.parse(await pipeline([['cc-resume', '--print']], { env, input: opened }));
+
+  if (flags.qr) process.stderr.write(await renderQr(handoff.payload.s));
+  if (flags.print) return writeJson(flags.json ? plan : { ...plan, handoff });
+
+  if (!flags.yes) {
+    if (!hasTty()) throw usageError('resuming asks for confirmation and there is no terminal', 'add -y to resume without asking');
+    const where = handoff.payload.h ? ` from ${handoff.payload.h}` : '';
+    if (!(await confirm(`Resume session ${handoff.payload.s}${where} in ${plan.cwd}?`))) return 1;
+  }
+  if (handoff.burn) {
+    if (from === me || from.replace(/^pk:/, '') === me.replace(/^pk:/, '')) {
+      await pipeline([['cc-dht-put', '--revoke', ...transport]], { env });
+      process.stderr.write('cc-pickup: burned: the handoff record was removed from the DHT\n');
+    } else {
+      warn('cc-pickup', `this handoff is burn-after-reading, but only its publisher (${from}) can remove it: ask them to run 'cc-handoff --revoke'`);
+    }
+  }
+  return handOver(['cc-resume', '-y'], opened);
+});

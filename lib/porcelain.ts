@@ -1,0 +1,70 @@
+/**
+ * What the porcelain (cc-handoff, cc-pickup) needs to run plumbing as a user
+ * would type it: pipelines of this package's own commands (zx), with each
+ * stage's errors passed through to the terminal unchanged and the first
+ * failing stage's exit status kept (like `set -o pipefail`).
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { realpathSync } from 'node:fs';
+import { CliError, type ExitCode } from './cli/errors.ts';
+
+/** The bin/ folder next to the running bundle (dist/ → ../bin), first on PATH. */
+function binDir(): string {
+  const here = dirname(realpathSync(fileURLToPath(import.meta.url)));
+  // Bundled: dist/cc-handoff.js → ../bin. From source (tests): lib/ → ../bin.
+  return join(here, '..', 'bin');
+}
+
+/** A stage failed: its own `cc-NAME: error:` line already reached stderr. */
+export class StageFailed extends CliError {
+  constructor(stage: string, exitCode: number) {
+    super('ERR_STAGE', `${stage} failed`, exitCode as ExitCode);
+  }
+}
+
+export interface RunOptions {
+  input?: string;
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Run `stages` as a pipeline: stages[0] | stages[1] | … and return the last
+ * stage's stdout. Throws StageFailed with the first failing stage's status.
+ */
+export async function pipeline(stages: string[][], opts: RunOptions = {}): Promise<string> {
+  const { $ } = await import('zx');
+  const base = $({
+    quiet: true,
+    verbose: false,
+    nothrow: true,
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...opts.env, PATH: `${binDir()}:${process.env.PATH ?? ''}` },
+  });
+  const procs = [];
+  let prev;
+  for (const [i, argv] of stages.entries()) {
+    const p = i === 0 && opts.input !== undefined ? $({ ...base, input: opts.input } as never)`${argv}` : base`${argv}`;
+    procs.push(p);
+    prev = prev ? prev.pipe(p) : p;
+  }
+  const results = await Promise.all(procs);
+  for (const [i, r] of results.entries()) {
+    if (r.exitCode !== 0) throw new StageFailed(stages[i][0], r.exitCode ?? 1);
+  }
+  return results[results.length - 1].stdout;
+}
+
+/** Run one plumbing command with the terminal handed over (for cc-resume → claude). */
+export async function handOver(argv: string[], input: string): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), {
+      stdio: ['pipe', 'inherit', 'inherit'],
+      env: { ...process.env, PATH: `${binDir()}:${process.env.PATH ?? ''}` },
+    });
+    child.stdin.end(input);
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
