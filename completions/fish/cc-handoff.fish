@@ -1,0 +1,15 @@
+# fish completion for cc-handoff
+complete -c cc-handoff -f
+complete -c cc-handoff -l share -x -d 'encrypt to this peer only (pk:… or name)'
+complete -c cc-handoff -l pin -d 'encrypt to a PIN or passphrase'
+complete -c cc-handoff -l ttl -x -a '600 3600 86400' -d 'seconds the handoff stays valid'
+complete -c cc-handoff -l burn -d 'remove after the first pickup'
+complete -c cc-handoff -l qr -d 'print a QR code of the pickup command'
+complete -c cc-handoff -l transport -x -a 'mainline relay hyper' -d 'DHT transport'
+complete -c cc-handoff -l list -d 'show the published handoff'
+complete -c cc-handoff -l revoke -d 'remove the published handoff'
+complete -c cc-handoff -s y -l yes -d 'do not ask'
+complete -c cc-handoff -l json -d 'print JSON'
+complete -c cc-handoff -l passphrase-fd -x -d 'read the passphrase from fd'
+complete -c cc-handoff -s h -l help -d 'show help'
+complete -c cc-handoff -l version -d 'show version'
