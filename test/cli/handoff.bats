@@ -1,0 +1,225 @@
+#!/usr/bin/env bats
+# cc-handoff → cc-pickup end to end: two simulated machines (two HOMEs) on a
+# private Mainline DHT of real bittorrent-dht nodes on 127.0.0.1.
+load helpers
+
+setup_file() {
+  export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
+  TESTNET_OUT="$BATS_FILE_TMPDIR/testnet.json"
+  cc-testnet --nodes 12 --ttl 900 > "$TESTNET_OUT" 3>&- &
+  echo $! > "$BATS_FILE_TMPDIR/testnet.pid"
+  for _ in $(seq 100); do [ -s "$TESTNET_OUT" ] && break; sleep 0.1; done
+  [ -s "$TESTNET_OUT" ]
+}
+
+teardown_file() {
+  kill "$(cat "$BATS_FILE_TMPDIR/testnet.pid")" 2>/dev/null || true
+}
+
+setup() {
+  setup_home
+  export CCKIT_BOOTSTRAP
+  CCKIT_BOOTSTRAP=$(head -1 "$BATS_FILE_TMPDIR/testnet.json" | json_field bootstrap)
+  export CCKIT_TEST_NO_PUBLIC=1
+  SID=$(node -e 'console.log(crypto.randomUUID())')
+  # A stand-in for claude that records how it was run (the real CLI is in claude-handoff.bats).
+  mkdir -p "$BATS_TEST_TMPDIR/fakebin"
+  cat > "$BATS_TEST_TMPDIR/fakebin/claude" <<SH
+#!/bin/sh
+printf '%s\n' "\$PWD" "\$@" > "$BATS_TEST_TMPDIR/claude-ran"
+SH
+  chmod +x "$BATS_TEST_TMPDIR/fakebin/claude"
+  export CCKIT_CLAUDE="$BATS_TEST_TMPDIR/fakebin/claude"
+}
+
+# machine NAME: paths of a simulated machine
+home_of() { echo "$BATS_TEST_TMPDIR/$1"; }
+on() { local m="$1"; shift; as_machine "$m" "$@"; }
+
+# make_session MACHINE PROJECTDIR SESSIONID: a Claude Code session file as the CLI writes it
+make_session() {
+  local h; h=$(home_of "$1"); mkdir -p "$2"
+  local real; real=$(cd "$2" && pwd -P)
+  local slug; slug=$(printf '%s' "$real" | sed 's/[^A-Za-z0-9]/-/g')
+  mkdir -p "$h/.claude/projects/$slug"
+  printf '{"type":"user","sessionId":"%s","cwd":"%s","message":{"role":"user","content":"hi"}}\n' "$3" "$real" \
+    > "$h/.claude/projects/$slug/$3.jsonl"
+}
+
+# sync_claude FROM TO: what Syncthing/rsync would do with ~/.claude
+sync_claude() { mkdir -p "$(home_of "$2")"; cp -R "$(home_of "$1")/.claude" "$(home_of "$2")/"; }
+# same_key FROM TO: the user copied their key to the other machine
+same_key() { mkdir -p "$(home_of "$2")/.pubky"; chmod 700 "$(home_of "$2")/.pubky"; cp -p "$(home_of "$1")/.pubky/secret_key" "$(home_of "$2")/.pubky/"; }
+
+pubkey_of() { on "$1" cc-key whoami | json_field pubkey; }
+
+@test "self: hand off on A, pick up on B with the same key; claude --resume runs in the project" {
+  on a cc-key init --no-passphrase >/dev/null
+  proj="$(home_of a)/app"
+  make_session a "$proj" "$SID"
+  same_key a b; sync_claude a b
+  run bash -c "cd '$proj' && HOME='$(home_of a)' CLAUDE_CONFIG_DIR='$(home_of a)/.claude' cc-handoff --ttl 600"
+  assert_success
+  assert_output --partial "Published session $SID"
+  assert_output --partial "cc-pickup pk:"
+  run on b cc-pickup -y --wait 20
+  assert_success
+  run cat "$BATS_TEST_TMPDIR/claude-ran"
+  assert_line --index 0 "$(cd "$proj" && pwd -P)"
+  assert_line --index 1 "--resume"
+  assert_line --index 2 "$SID"
+}
+
+@test "--print shows the claude command and runs nothing; --json gives the summary" {
+  on a cc-key init --no-passphrase >/dev/null
+  make_session a "$(home_of a)/app" "$SID"
+  same_key a b; sync_claude a b
+  run bash -c "cd '$(home_of a)/app' && HOME='$(home_of a)' CLAUDE_CONFIG_DIR='$(home_of a)/.claude' cc-handoff --json"
+  assert_success
+  [ "$(echo "$output" | json_field session)" = "$SID" ]
+  [ "$(echo "$output" | json_field mode)" = self ]
+  run on b cc-pickup --print --json --wait 20
+  assert_success
+  [ "$(echo "$output" | json_field argv.1)" = "--resume" ]
+  [ "$(echo "$output" | json_field argv.2)" = "$SID" ]
+  [ ! -e "$BATS_TEST_TMPDIR/claude-ran" ]
+}
+
+@test "--share: only the peer's key opens it; the publisher's other machine cannot" {
+  on a cc-key init --no-passphrase >/dev/null
+  on c cc-key init --no-passphrase >/dev/null
+  make_session a "$(home_of a)/app" "$SID"
+  same_key a b; sync_claude a b; sync_claude a c
+  pc=$(pubkey_of c); pa=$(pubkey_of a)
+  run bash -c "cd '$(home_of a)/app' && HOME='$(home_of a)' CLAUDE_CONFIG_DIR='$(home_of a)/.claude' cc-handoff --share $pc"
+  assert_success
+  assert_output --partial "only $pc can open it"
+  run on c cc-pickup "$pa" -y --wait 20
+  assert_success
+  grep -qx -- "$SID" "$BATS_TEST_TMPDIR/claude-ran"
+  run on b cc-pickup "$pa" -y --wait 5
+  assert_failure 4
+}
+
+@test "--pin: the right PIN opens it on a machine with another key; a wrong PIN is exit 4" {
+  on a cc-key init --no-passphrase >/dev/null
+  on d cc-key init --no-passphrase >/dev/null
+  make_session a "$(home_of a)/app" "$SID"
+  sync_claude a d
+  pa=$(pubkey_of a)
+  run bash -c "cd '$(home_of a)/app' && CCKIT_PIN='tangerine-orbit-walnut-42' HOME='$(home_of a)' CLAUDE_CONFIG_DIR='$(home_of a)/.claude' cc-handoff --pin"
+  assert_success
+  assert_output --partial "anyone with the PIN"
+  CCKIT_PIN='tangerine-orbit-walnut-41' run on d cc-pickup "$pa" -y --wait 20
+  assert_failure 4
+  CCKIT_PIN='tangerine-orbit-walnut-42' run on d cc-pickup "$pa" -y --wait 20
+  assert_success
+}
+
+@test "--burn: the first pickup removes the record; a second pickup fails cleanly" {
+  on a cc-key init --no-passphrase >/dev/null
+  make_session a "$(home_of a)/app" "$SID"
+  same_key a b; sync_claude a b
+  run bash -c "cd '$(home_of a)/app' && HOME='$(home_of a)' CLAUDE_CONFIG_DIR='$(home_of a)/.claude' cc-handoff --burn"
+  assert_success
+  run on b cc-pickup -y --wait 20
+  assert_success
+  assert_output --partial "burned"
+  run on b cc-pickup -y --wait 2
+  [ "$status" -eq 3 ] || [ "$status" -eq 5 ]
+  assert_output --partial "cc-dht-get: error:"
+  refute_output --partial "    at "
+}
+
+@test "--ttl: an expired handoff is refused with exit 5" {
+  on a cc-key init --no-passphrase >/dev/null
+  make_session a "$(home_of a)/app" "$SID"
+  same_key a b; sync_claude a b
+  run bash -c "cd '$(home_of a)/app' && HOME='$(home_of a)' CLAUDE_CONFIG_DIR='$(home_of a)/.claude' cc-handoff --ttl 1"
+  assert_success
+  sleep 2
+  run on b cc-pickup -y --wait 20
+  assert_failure 5
+  assert_output --partial "expired"
+  [ ! -e "$BATS_TEST_TMPDIR/claude-ran" ]
+}
+
+@test "--list shows what is published; --revoke -y removes it; pickup then finds nothing" {
+  on a cc-key init --no-passphrase >/dev/null
+  make_session a "$(home_of a)/app" "$SID"
+  (cd "$(home_of a)/app" && HOME="$(home_of a)" CLAUDE_CONFIG_DIR="$(home_of a)/.claude" cc-handoff --burn >/dev/null)
+  run on a cc-handoff --list
+  assert_success
+  assert_output --partial "for yourself, burn after reading"
+  run on a cc-handoff --revoke
+  assert_failure 2
+  assert_output --partial "add -y"
+  run on a cc-handoff --revoke -y
+  assert_success
+  assert_output --partial "Revoked"
+  run on a cc-pickup --print --wait 2
+  [ "$status" -eq 3 ] || [ "$status" -eq 5 ]
+}
+
+@test "the session files are missing on B: exit 3 with a hint to sync ~/.claude" {
+  on a cc-key init --no-passphrase >/dev/null
+  make_session a "$(home_of a)/app" "$SID"
+  same_key a b
+  (cd "$(home_of a)/app" && HOME="$(home_of a)" CLAUDE_CONFIG_DIR="$(home_of a)/.claude" cc-handoff >/dev/null)
+  run on b cc-pickup -y --wait 20
+  assert_failure 3
+  assert_output --partial "hint:"
+  assert_output --partial "sync"
+  [ ! -e "$BATS_TEST_TMPDIR/claude-ran" ]
+}
+
+@test "the project path does not exist on B: resumes in the session's recorded cwd, or says why not" {
+  on a cc-key init --no-passphrase >/dev/null
+  make_session a "$(home_of a)/app" "$SID"
+  same_key a b; sync_claude a b
+  (cd "$(home_of a)/app" && HOME="$(home_of a)" CLAUDE_CONFIG_DIR="$(home_of a)/.claude" cc-handoff >/dev/null)
+  rm -rf "$(home_of a)/app"   # the path exists on neither "machine" now
+  run on b cc-pickup -y --wait 20
+  assert_failure
+  assert_output --partial "cc-resume: error:"
+  refute_output --partial "    at "
+  [ ! -e "$BATS_TEST_TMPDIR/claude-ran" ]
+}
+
+@test "a session id that tries to be a flag never reaches claude" {
+  on a cc-key init --no-passphrase >/dev/null
+  run on a bash -c 'echo "{\"s\":\"--dangerously-skip-permissions\",\"h\":\"x\",\"p\":\"/tmp\"}" | cc-seal | cc-dht-put'
+  # cc-seal may refuse it at once; if it was published, the pickup must refuse it.
+  if [ "$status" -eq 0 ]; then
+    same_key a b
+    run on b cc-pickup -y --wait 20
+    assert_failure
+  fi
+  [ ! -e "$BATS_TEST_TMPDIR/claude-ran" ]
+}
+
+@test "no terminal and no -y: cc-pickup refuses at once instead of waiting for an answer" {
+  on b cc-key init --no-passphrase >/dev/null
+  run on b cc-pickup
+  assert_failure 2
+  assert_output --partial "add -y"
+}
+
+@test "an encrypted key is asked for once and handed to every stage" {
+  CCKIT_PASSPHRASE='demo passphrase 123' on a cc-key init >/dev/null
+  make_session a "$(home_of a)/app" "$SID"
+  run bash -c "cd '$(home_of a)/app' && HOME='$(home_of a)' CLAUDE_CONFIG_DIR='$(home_of a)/.claude' cc-handoff --passphrase-fd 3 3< <(printf 'demo passphrase 123')"
+  assert_success
+  assert_output --partial "Published session $SID"
+}
+
+@test "--qr prints a QR code that decodes (zbarimg) to the pickup command" {
+  on a cc-key init --no-passphrase >/dev/null
+  make_session a "$(home_of a)/app" "$SID"
+  run bash -c "cd '$(home_of a)/app' && HOME='$(home_of a)' CLAUDE_CONFIG_DIR='$(home_of a)/.claude' cc-handoff --qr > '$BATS_TEST_TMPDIR/out.txt'"
+  assert_success
+  node "$ROOT/test/helpers/qr-text-to-pbm.mjs" < "$BATS_TEST_TMPDIR/out.txt" > "$BATS_TEST_TMPDIR/qr.pbm"
+  run bash -c "zbarimg --raw -q '$BATS_TEST_TMPDIR/qr.pbm' 2>/dev/null"
+  assert_success
+  assert_output "cc-pickup $(pubkey_of a)"
+}
