@@ -34,17 +34,18 @@ export interface RunOptions {
  */
 export async function pipeline(stages: string[][], opts: RunOptions = {}): Promise<string> {
   const { $ } = await import('zx');
-  const base = $({
+  const options = {
     quiet: true,
     verbose: false,
     nothrow: true,
-    stdio: ['pipe', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'] as ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...opts.env, PATH: `${binDir()}:${process.env.PATH ?? ''}` },
-  });
+  };
+  const base = $(options);
   const procs = [];
   let prev;
   for (const [i, argv] of stages.entries()) {
-    const p = i === 0 && opts.input !== undefined ? $({ ...base, input: opts.input } as never)`${argv}` : base`${argv}`;
+    const p = i === 0 && opts.input !== undefined ? $({ ...options, input: opts.input })`${argv}` : base`${argv}`;
     procs.push(p);
     prev = prev ? prev.pipe(p) : p;
   }

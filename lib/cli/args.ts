@@ -45,7 +45,8 @@ export function parse<S extends FlagSpecs>(
     throw usageError(describeParseError((err as Error).message), `run '${name} --help' for usage`);
   }
   const max = opts.maxPositionals ?? 0;
-  if (!result.values.help && !result.values.version && result.positionals.length > max) {
+  const values = result.values as Record<string, unknown>;
+  if (!values.help && !values.version && result.positionals.length > max) {
     const extra = result.positionals[max];
     throw usageError(`unexpected argument '${extra}'`, `run '${name} --help' for usage`);
   }
