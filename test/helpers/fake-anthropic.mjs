@@ -5,12 +5,16 @@
 // exits on its own after --timeout seconds so a forgotten server never
 // outlives the test run.
 //
-//   node test/helpers/fake-anthropic.mjs [--log FILE] [--timeout S] [--reply TEXT]
+//   node test/helpers/fake-anthropic.mjs [--log FILE] [--timeout S] [--reply TEXT] [--bash CMD]
 //
 // Every POST /v1/messages answers with a streamed (SSE) text reply: "REPLY #n"
 // where n counts the messages requests, so a test can tell turns apart.
 // Plain JSON is returned when the request does not ask for a stream (the CLI
 // makes small side requests, e.g. for titles, without stream:true).
+// With --bash CMD the first request that offers the Bash tool is answered
+// with a tool_use running CMD (stop_reason tool_use); the CLI runs it (allow
+// it with --allowedTools Bash) and sends the result, which gets a text reply.
+// That is how a test runs a command inside a real Claude Code session.
 import { createServer } from 'node:http';
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,10 +24,12 @@ const { values: opts } = parseArgs({
     log: { type: 'string' },
     timeout: { type: 'string', default: '60' },
     reply: { type: 'string', default: 'REPLY' },
+    bash: { type: 'string' },
   },
 });
 const timeoutMs = Math.max(1, Number(opts.timeout) || 60) * 1000;
 let messageCount = 0;
+let bashSent = false;
 
 function log(entry) {
   if (opts.log) appendFileSync(opts.log, JSON.stringify({ t: Date.now(), ...entry }) + '\n');
@@ -53,16 +59,35 @@ function sse(res, events) {
   res.end();
 }
 
-function messageEvents(id, model, text) {
+function messageEvents(id, model, block) {
   const usage = { input_tokens: 10, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
-  return [
-    ['message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } }],
-    ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
-    ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }],
-    ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-    ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } }],
+  const start = ['message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } }];
+  const end = (stop_reason) => [
+    ['message_delta', { type: 'message_delta', delta: { stop_reason, stop_sequence: null }, usage: { output_tokens: 5 } }],
     ['message_stop', { type: 'message_stop' }],
   ];
+  if (block.tool) {
+    return [
+      start,
+      ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_fake_${messageCount}`, name: block.tool, input: {} } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } }],
+      ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+      ...end('tool_use'),
+    ];
+  }
+  return [
+    start,
+    ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+    ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: block.text } }],
+    ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+    ...end('end_turn'),
+  ];
+}
+
+/** Answer with the --bash tool call once, on the first request that offers Bash. */
+function wantsBash(json) {
+  if (!opts.bash || bashSent || !json || !json.stream || !Array.isArray(json.tools)) return false;
+  return json.tools.some((t) => t && t.name === 'Bash');
 }
 
 const server = createServer(async (req, res) => {
@@ -89,8 +114,11 @@ const server = createServer(async (req, res) => {
     const id = `msg_fake_${messageCount}`;
     const model = (json && json.model) || 'claude-fake';
     const text = `${opts.reply} #${messageCount}`;
-    if (json && json.stream) {
-      sse(res, messageEvents(id, model, text));
+    if (wantsBash(json)) {
+      bashSent = true;
+      sse(res, messageEvents(id, model, { tool: 'Bash', input: { command: opts.bash, description: 'run the test command' } }));
+    } else if (json && json.stream) {
+      sse(res, messageEvents(id, model, { text }));
     } else {
       res.writeHead(200, { 'content-type': 'application/json' }).end(
         JSON.stringify({

@@ -1,0 +1,123 @@
+// cc-dht-put — publish a handoff record under the caller's key on the DHT.
+import { run, warn } from '../../lib/cli/run.ts';
+import { parse, exclusive, fdFlag, intFlag } from '../../lib/cli/args.ts';
+import { CliError, EXIT, usageError } from '../../lib/cli/errors.ts';
+import { parseJson, readInput, writeJson, writeLine } from '../../lib/cli/io.ts';
+import { loadMyIdentity } from '../../lib/cli/load-identity.ts';
+import { checkName, DEFAULT_NAME } from '../../lib/pkarr.ts';
+import { checkNotExpired, checkPublisher, recordExpiry, recordObject } from '../../lib/dht/record-check.ts';
+import { selectTransports } from '../../lib/dht/transports.ts';
+
+const NAME = 'cc-dht-put';
+
+const USAGE = `Usage:
+  cc-dht-put [--name N] [--transport T] [--passphrase-fd N] [FILE|-]
+  cc-dht-put --revoke [--name N] [--transport T] [--passphrase-fd N]
+  cc-dht-put --republish [--interval S] [--name N] [--transport T] [--passphrase-fd N] [FILE|-]
+
+Publish the record on stdin (a handoff record from cc-seal) under your key as
+the TXT record _cclink of a PKARR signed packet on the Mainline DHT. Other
+records of the key's packet (a Pubky _pubky record, say) are kept. Prints
+{"pubkey","name","seq","stored":{transport: nodes that took it}}.
+
+Options:
+  --name N            publish as TXT N instead of _cclink
+  --revoke            remove the record (and only it) instead of publishing
+  --republish         stay up and put the record again every interval until
+                      it expires (created_at + ttl); one JSON line per put
+  --interval S        seconds between republishes (default 3600)
+  --transport T       mainline (default), relay or hyper; repeat or use a
+                      comma list to publish on several
+  --passphrase-fd N   read the key's passphrase from file descriptor N
+  -h, --help          show this help
+  --version           show the version
+
+Environment: CCKIT_KEY_FILE, CCKIT_PASSPHRASE, CCKIT_BOOTSTRAP, CCKIT_RELAYS,
+CCKIT_HYPER_BOOTSTRAP, CCKIT_TRANSPORT, CCKIT_STATE_DIR, CCKIT_DEBUG.
+Exit status: 0 ok, 1 failure, 2 usage, 3 nothing to revoke, 4 the record is
+not yours, 5 the record has expired.
+`;
+
+run(NAME, USAGE, async (argv) => {
+  const { flags, positionals } = parse(
+    NAME,
+    argv,
+    {
+      name: { type: 'string' },
+      revoke: { type: 'boolean' },
+      republish: { type: 'boolean' },
+      interval: { type: 'string' },
+      transport: { type: 'string', multiple: true },
+      'passphrase-fd': { type: 'string' },
+    },
+    { maxPositionals: 1 },
+  );
+  exclusive(NAME, flags, 'revoke', 'republish');
+  if (flags.revoke && positionals.length > 0) throw usageError('--revoke takes no record', `cc-dht-put --revoke [--name N]`);
+  if (flags.interval !== undefined && !flags.republish) throw usageError('--interval needs --republish', `run '${NAME} --help' for usage`);
+  const intervalMs = intFlag('interval', flags.interval, 3600, 1) * 1000;
+  const name = checkName(flags.name ?? DEFAULT_NAME);
+  const transports = await selectTransports(flags.transport, NAME);
+  const passphraseFd = fdFlag('passphrase-fd', flags['passphrase-fd']);
+
+  let text: string | undefined;
+  let expiresAt: number | undefined;
+  let record;
+  if (!flags.revoke) {
+    const what = 'a handoff record (JSON)';
+    record = recordObject(parseJson(await readInput(NAME, what, { path: positionals[0] }), what));
+    text = JSON.stringify(record);
+    checkNotExpired(record);
+    expiresAt = recordExpiry(record);
+    if (flags.republish && expiresAt === undefined) {
+      throw new CliError('ERR_NO_EXPIRY', '--republish needs a record with created_at and ttl', EXIT.FAILURE, 'republishing stops when the record expires; cc-seal records carry both');
+    }
+  }
+
+  const identity = await loadMyIdentity(passphraseFd);
+  const log = (m: string) => warn(NAME, m);
+  // A daemon is stopped with SIGTERM at any moment, also during the first
+  // publish: let that finish, then leave cleanly (exit 0).
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  if (flags.republish) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  try {
+    if (record) checkPublisher(record, identity.publicKey);
+    const [{ Network }, { publish }] = await Promise.all([import('../../lib/dht/network.ts'), import('../../lib/dht/publish.ts')]);
+    const net = await Network.open(transports, log);
+    try {
+      const result = await publish({ identity, name, text, net, log });
+      const out = { pubkey: result.pubkey, name: result.name, seq: result.seq, stored: result.stored, ...(text === undefined ? { revoked: true } : {}) };
+      if (!flags.republish) {
+        writeJson(out);
+        return;
+      }
+      // From here on only already-signed packets are re-put: forget the key.
+      identity.seed.fill(0);
+      writeLine(JSON.stringify(out));
+      const { republish } = await import('../../lib/dht/republish.ts');
+      const end = await republish({
+        net,
+        publicKey: identity.publicKey,
+        text: text!,
+        first: result,
+        expiresAt: expiresAt!,
+        intervalMs,
+        signal: stop.signal,
+        emit: (tick) => writeLine(JSON.stringify(tick)),
+        log,
+      });
+      if (end === 'expired') process.stderr.write(`${NAME}: the record expired; stopped republishing\n`);
+      if (end === 'replaced') process.stderr.write(`${NAME}: the record was revoked or replaced by a newer one; stopped republishing\n`);
+    } finally {
+      await net.close();
+    }
+  } finally {
+    identity.seed.fill(0);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+});

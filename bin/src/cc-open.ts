@@ -1,0 +1,93 @@
+// cc-open — verify and decrypt a handoff record, or (--raw) decrypt an age file.
+import { run } from '../../lib/cli/run.ts';
+import { parse, fdFlag } from '../../lib/cli/args.ts';
+import { CliError, usageError } from '../../lib/cli/errors.ts';
+import { parseJson, readInput, writeJson } from '../../lib/cli/io.ts';
+import { loadMyIdentity } from '../../lib/cli/load-identity.ts';
+import { x25519Secret } from '../../lib/identity.ts';
+import { openRecord } from '../../lib/open-record.ts';
+import { resolvePeer } from '../../lib/peers.ts';
+import { readPin } from '../../lib/pin.ts';
+
+const NAME = 'cc-open';
+
+const USAGE = `Usage:
+  cc-open [--from pk:…|NAME] [--pin-fd N] [--passphrase-fd N] [RECORD|-]
+  cc-open --raw [-o FILE] [--passphrase-fd N] [INPUT|-]
+
+Record mode reads a handoff record (from cc-seal or cc-dht-get), verifies its
+signature, checks it has not expired, decrypts it with your key (or asks for
+the PIN of a PIN record) and prints
+  {"v":1,"from":"pk:…","created_at":…,"expires_at":…,"burn":…,"payload":{"h","p","s"}}
+
+Raw mode decrypts an age file (binary or armored, detected) encrypted to
+your key, streamed.
+
+Options:
+  --from pk:…|NAME      require the record to be signed by this key
+  --pin-fd N            read the PIN of a PIN record from file descriptor N
+  --raw                 decrypt an age file instead of a record
+  -o, --output FILE     raw: write to FILE (atomically, mode 0600) instead of stdout
+  --passphrase-fd N     read the key file's passphrase from file descriptor N
+  -h, --help            show this help
+  --version             show the version
+
+Environment: CCKIT_KEY_FILE, CCKIT_PASSPHRASE, CCKIT_PIN, CCKIT_CONFIG_DIR.
+Exit status: 0 ok, 1 failure, 2 usage, 3 no key file or input file,
+4 bad signature, wrong signer, key, PIN or passphrase, tampered data,
+5 expired (or not yet valid). See cc-open(1).
+`;
+
+const SPECS = {
+  from: { type: 'string' },
+  'pin-fd': { type: 'string' },
+  raw: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  'passphrase-fd': { type: 'string' },
+} as const;
+
+const WHAT = "a handoff record (JSON from 'cc-seal' or 'cc-dht-get')";
+
+/** The JSON input (64 KiB is far above any record); blank input is "empty", not "invalid JSON". */
+async function readJsonText(path: string | undefined): Promise<Buffer> {
+  const data = await readInput(NAME, WHAT, { path, limit: 64 * 1024 });
+  if (data.toString('utf8').trim() === '') throw new CliError('ERR_EMPTY_INPUT', `empty input: expected ${WHAT}`);
+  return data;
+}
+
+run(NAME, USAGE, async (argv) => {
+  const { flags, positionals } = parse(NAME, argv, SPECS, { maxPositionals: 1 });
+  const passphraseFd = fdFlag('passphrase-fd', flags['passphrase-fd']);
+
+  if (flags.raw) {
+    for (const f of ['from', 'pin-fd'] as const) {
+      if (flags[f] !== undefined) throw usageError(`--${f} applies to records, not to --raw`, `run '${NAME} --help' for usage`);
+    }
+    const { rawInput, rawOutput, openRaw } = await import('../../lib/seal.ts');
+    const input = rawInput(NAME, 'an age file', positionals[0]);
+    const id = await loadMyIdentity(passphraseFd);
+    const secret = x25519Secret(id.seed);
+    id.seed.fill(0);
+    try {
+      await openRaw(input as AsyncIterable<Buffer>, rawOutput(flags.output, 0o600), { secrets: [secret] });
+    } finally {
+      secret.fill(0);
+    }
+    return;
+  }
+
+  if (flags.output !== undefined) throw usageError('--output applies only with --raw', `run '${NAME} --help' for usage`);
+  const pinFd = fdFlag('pin-fd', flags['pin-fd']);
+  const record = parseJson(await readJsonText(positionals[0]), 'a handoff record');
+  let from: Uint8Array | undefined;
+  if (flags.from !== undefined) {
+    from = await resolvePeer(flags.from);
+  }
+  const opened = await openRecord({
+    record,
+    from,
+    identity: () => loadMyIdentity(passphraseFd),
+    pin: () => readPin({ fd: pinFd, confirm: false }),
+  });
+  writeJson(opened);
+});
