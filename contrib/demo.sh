@@ -58,15 +58,15 @@ say "A: hand off (cc-session | cc-seal | cc-dht-put)"
 (cd "$work/desktop/app" && on desktop cc-handoff --ttl 3600)
 
 say "B: pick up (cc-dht-get | cc-open | cc-resume), printing the claude command it would run"
-on laptop cc-pickup --print --wait 20
+on laptop cc-pickup --print --json --wait 20
 
 say "Machine C (a colleague with a key of their own): --share encrypts to their key only"
 on colleague cc-key init --no-passphrase
 colleague=$(on colleague cc-key whoami | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).pubkey')
 desktop=$(on desktop cc-key whoami | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).pubkey')
 cp -R "$work/desktop/.claude" "$work/colleague/.claude"
-(cd "$work/desktop/app" && on desktop cc-handoff --share "$colleague" --burn)
-on colleague cc-pickup "$desktop" --print --wait 20
+(cd "$work/desktop/app" && on desktop cc-handoff --share "$colleague")
+on colleague cc-pickup "$desktop" --print --json --wait 20
 echo
 echo "B can no longer open it (encrypted to C's key only):"
 if on laptop cc-pickup "$desktop" --print --wait 5; then echo "demo: unexpected success" >&2; exit 1; fi

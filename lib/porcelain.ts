@@ -20,6 +20,7 @@ function binDir(): string {
 export class StageFailed extends CliError {
   constructor(stage: string, exitCode: number) {
     super('ERR_STAGE', `${stage} failed`, exitCode as ExitCode);
+    this.quiet = true;
   }
 }
 

@@ -21,6 +21,8 @@ export class CliError extends Error {
   readonly hint?: string;
   /** A stable, greppable code such as ERR_RECORD_EXPIRED. */
   readonly code: string;
+  /** Already reported (by a pipeline stage, in its own words): exit with the code, print nothing. */
+  quiet = false;
   constructor(code: string, message: string, exitCode: ExitCode = EXIT.FAILURE, hint?: string) {
     super(message);
     this.name = 'CliError';

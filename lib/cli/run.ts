@@ -19,6 +19,7 @@ function color(code: string, text: string): string {
 export function reportError(name: string, err: unknown): number {
   if (process.env.CCKIT_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   if (err instanceof CliError) {
+    if (err.quiet) return err.exitCode;
     process.stderr.write(`${name}: ${color('31', 'error:')} ${err.message}\n`);
     if (err.hint) process.stderr.write(`${name}: ${color('33', 'hint:')} ${err.hint}\n`);
     return err.exitCode;
