@@ -11,7 +11,7 @@ import { unlockOnce } from '../../lib/porcelain-key.ts';
 import { renderQr } from '../../lib/porcelain-text.ts';
 
 const USAGE = `Usage:
-  cc-pickup [pk:…|NAME] [-y] [--print] [--qr] [--wait S] [--json]
+  cc-pickup [pk:…|NAME] [-y] [--print] [--qr] [--wait S] [--json] [-- CLAUDE-ARGS…]
 
 Pick up a session published with cc-handoff: look it up on the DHT under the
 publisher's key (default: your own), verify its signature and expiry, decrypt
@@ -32,6 +32,7 @@ Options:
   --transport T       mainline (default), relay or hyper; comma-separated for several
   --json              with --print, compact JSON; otherwise the opened handoff as JSON
   --passphrase-fd N   read the key's passphrase from file descriptor N
+  -- CLAUDE-ARGS…     passed on to claude, e.g. -- -p "carry on" for a script
   -h, --help          show this help
   --version           show the version
 
@@ -40,7 +41,10 @@ found here, 4 bad signature, wrong key or PIN, 5 expired or revoked.
 Otherwise the exit status of claude.
 `;
 
-run('cc-pickup', USAGE, async (argv) => {
+run('cc-pickup', USAGE, async (args) => {
+  const dashdash = args.indexOf('--');
+  const argv = dashdash === -1 ? args : args.slice(0, dashdash);
+  const claudeArgs = dashdash === -1 ? [] : args.slice(dashdash + 1);
   const { flags, positionals } = parse(
     'cc-pickup',
     argv,
@@ -74,7 +78,8 @@ run('cc-pickup', USAGE, async (argv) => {
     { env },
   );
   const handoff = JSON.parse(opened);
-  const plan = JSON.parse(await pipeline([['cc-resume', '--print']], { env, input: opened }));
+  const resume = ['cc-resume', ...(claudeArgs.length ? ['--', ...claudeArgs] : [])];
+  const plan = JSON.parse(await pipeline([[resume[0], '--print', ...resume.slice(1)]], { env, input: opened }));
 
   if (flags.qr) process.stderr.write(await renderQr(handoff.payload.s));
   if (flags.print) return writeJson(flags.json ? plan : { ...plan, handoff });
@@ -92,5 +97,5 @@ run('cc-pickup', USAGE, async (argv) => {
       warn('cc-pickup', `this handoff is burn-after-reading, but only its publisher (${from}) can remove it: ask them to run 'cc-handoff --revoke'`);
     }
   }
-  return handOver(['cc-resume', '-y'], opened);
+  return handOver([resume[0], '-y', ...resume.slice(1)], opened);
 });

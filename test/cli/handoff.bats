@@ -2,25 +2,14 @@
 # cc-handoff → cc-pickup end to end: two simulated machines (two HOMEs) on a
 # private Mainline DHT of real bittorrent-dht nodes on 127.0.0.1.
 load helpers
+load ../helpers/testnet
 
-setup_file() {
-  export PATH="$BATS_TEST_DIRNAME/../../bin:$PATH"
-  TESTNET_OUT="$BATS_FILE_TMPDIR/testnet.json"
-  cc-testnet --nodes 12 --ttl 900 > "$TESTNET_OUT" 3>&- &
-  echo $! > "$BATS_FILE_TMPDIR/testnet.pid"
-  for _ in $(seq 100); do [ -s "$TESTNET_OUT" ] && break; sleep 0.1; done
-  [ -s "$TESTNET_OUT" ]
-}
-
-teardown_file() {
-  kill "$(cat "$BATS_FILE_TMPDIR/testnet.pid")" 2>/dev/null || true
-}
+setup_file() { start_testnet --nodes 12; }
+teardown_file() { stop_testnet; }
 
 setup() {
   setup_home
-  export CCKIT_BOOTSTRAP
-  CCKIT_BOOTSTRAP=$(head -1 "$BATS_FILE_TMPDIR/testnet.json" | json_field bootstrap)
-  export CCKIT_TEST_NO_PUBLIC=1
+  use_testnet
   SID=$(node -e 'console.log(crypto.randomUUID())')
   # A stand-in for claude that records how it was run (the real CLI is in claude-handoff.bats).
   mkdir -p "$BATS_TEST_TMPDIR/fakebin"
