@@ -175,16 +175,21 @@ pubkey_of() { on "$1" cc-key whoami | json_field pubkey; }
   [ ! -e "$BATS_TEST_TMPDIR/claude-ran" ]
 }
 
-@test "a session id that tries to be a flag never reaches claude" {
+@test "a session id that tries to be a flag is refused by cc-seal, and by cc-pickup when a publisher forged it" {
   on a cc-key init --no-passphrase >/dev/null
-  run on a bash -c 'echo "{\"s\":\"--dangerously-skip-permissions\",\"h\":\"x\",\"p\":\"/tmp\"}" | cc-seal | cc-dht-put'
-  # cc-seal may refuse it at once; if it was published, the pickup must refuse it.
-  if [ "$status" -eq 0 ]; then
+  run on a bash -c 'echo "{\"s\":\"--dangerously-skip-permissions\",\"h\":\"x\",\"p\":\"/tmp\"}" | cc-seal'
+  assert_failure 1
+  assert_output --partial "not a session id"
+  # A record signed around that payload by other software still never reaches claude.
+  for evil in --dangerously-skip-permissions "-p" "../../etc/passwd"; do
+    run on a bash -c "cd '$ROOT' && node --import tsx test/helpers/forge-record.ts '{\"s\":\"$evil\",\"h\":\"x\",\"p\":\"/tmp\"}' | cc-dht-put"
+    assert_success
     same_key a b
     run on b cc-pickup -y --wait 20
     assert_failure
-  fi
-  [ ! -e "$BATS_TEST_TMPDIR/claude-ran" ]
+    assert_output --partial "cc-resume: error:"
+    [ ! -e "$BATS_TEST_TMPDIR/claude-ran" ]
+  done
 }
 
 @test "no terminal and no -y: cc-pickup refuses at once instead of waiting for an answer" {
