@@ -11,7 +11,7 @@ import { unlockOnce } from '../../lib/porcelain-key.ts';
 import { describeExpiry, renderQr, listLine } from '../../lib/porcelain-text.ts';
 
 const USAGE = `Usage:
-  cc-handoff [SESSION] [--share pk:…|NAME] [--pin] [--ttl S] [--burn] [--qr] [--json]
+  cc-handoff [SESSION] [--share pk:…|NAME] [--pin [--generate-pin]] [--ttl S] [--burn] [--qr] [--json]
   cc-handoff --list [--json]
   cc-handoff --revoke [-y]
 
@@ -25,6 +25,8 @@ public key. Nothing is sent to any server of ours.
 Options:
   --share pk:…|NAME   encrypt to that peer's key only (default: to yourself)
   --pin               encrypt to a PIN/passphrase instead (asked on the terminal)
+  --generate-pin      with --pin: make a strong passphrase and show it once
+  --weak-pin          with --pin: accept a PIN that is easy to guess offline
   --ttl S             seconds the handoff stays valid (default 86400)
   --burn              remove the record after the first successful pickup
   --qr                also print a QR code of the pickup command
@@ -48,6 +50,8 @@ run('cc-handoff', USAGE, async (argv) => {
     {
       share: { type: 'string' },
       pin: { type: 'boolean' },
+      'generate-pin': { type: 'boolean' },
+      'weak-pin': { type: 'boolean' },
       ttl: { type: 'string' },
       burn: { type: 'boolean' },
       qr: { type: 'boolean' },
@@ -90,7 +94,10 @@ run('cc-handoff', USAGE, async (argv) => {
   const ttl = intFlag('ttl', flags.ttl, 86400, 1);
   const seal = ['cc-seal', '--ttl', String(ttl)];
   if (flags.share) seal.push('--to', flags.share);
+  if ((flags['generate-pin'] || flags['weak-pin']) && !flags.pin) throw usageError('--generate-pin and --weak-pin go with --pin');
   if (flags.pin) seal.push('--pin');
+  if (flags['generate-pin']) seal.push('--generate-pin');
+  if (flags['weak-pin']) seal.push('--weak-pin');
   if (flags.burn) seal.push('--burn');
 
   const session = JSON.parse(await pipeline([['cc-session', ...positionals]], { env }));
