@@ -255,26 +255,37 @@ export function verifyHeaderMac(h: ParsedHeader, fileKey: Uint8Array): void {
 
 /**
  * Finds where the header ends in a byte stream: after the first line that
- * starts with `---` (stanza lines start with `->` or are base64).
+ * starts with `---` (stanza lines start with `->` or are base64). Linear in
+ * the input however it is split: only new bytes (and the 3 before them, as
+ * the marker may straddle two pushes) are searched.
  */
 export class HeaderScanner {
   private parts: Buffer[] = [];
   private size = 0;
-  private markerFrom: number | undefined;
+  private tail = Buffer.alloc(0);
+  /** Absolute offset of the "\n---" marker once seen. */
+  private marker = -1;
 
   /** Feed bytes; returns the header and the bytes after it once the MAC line is complete. */
   push(data: Buffer): { header: Buffer; rest: Buffer } | undefined {
     const base = this.size;
     this.parts.push(data);
     this.size += data.length;
-    const all = this.parts.length === 1 ? data : Buffer.concat(this.parts, this.size);
-    this.parts = [all];
-    // Rescan from a little before the new data only: the marker may straddle two pushes.
-    const i = all.indexOf('\n---', Math.max(0, this.markerFrom ?? base - 3), 'latin1');
-    if (i !== -1) {
-      this.markerFrom = i; // found the MAC line; wait for its newline
-      const nl = all.indexOf(10, i + 1);
-      if (nl !== -1) return { header: all.subarray(0, nl + 1), rest: all.subarray(nl + 1) };
+    if (this.marker === -1) {
+      const window = Buffer.concat([this.tail, data]);
+      const i = window.indexOf('\n---', 0, 'latin1');
+      if (i !== -1) this.marker = base - this.tail.length + i;
+      this.tail = Buffer.from(window.subarray(Math.max(0, window.length - 3)));
+    }
+    if (this.marker !== -1) {
+      const from = Math.max(this.marker + 1, base) - base;
+      const nl = data.indexOf(10, from);
+      if (nl !== -1) {
+        const all = Buffer.concat(this.parts, this.size);
+        this.parts = [];
+        const end = base + nl + 1;
+        return { header: all.subarray(0, end), rest: all.subarray(end) };
+      }
     }
     if (this.size > MAX_HEADER_SIZE) throw badHeader(`header larger than ${MAX_HEADER_SIZE} bytes`);
     return undefined;
@@ -352,12 +363,17 @@ export class StreamSealer {
   /** Seal what is left as the last chunk. */
   finish(): Buffer[] {
     if (this.done) throw new Error('StreamSealer finished twice');
-    this.done = true;
     const out: Buffer[] = [];
     this.seal(this.buf.subarray(0, this.fill), true, out);
+    this.dispose();
+    return out;
+  }
+
+  /** Forget the key and any buffered plaintext (also on failure). */
+  dispose(): void {
+    this.done = true;
     this.buf.fill(0);
     this.key.fill(0);
-    return out;
   }
 }
 
@@ -431,13 +447,12 @@ export class StreamOpener {
   /** The input ended: what is buffered must be the last chunk. */
   finish(): Buffer[] {
     if (this.done) throw new Error('StreamOpener finished twice');
-    this.done = true;
     if (this.fill < TAG_SIZE) {
-      this.key.fill(0);
+      this.dispose();
       throw integrityError('ERR_AGE_TRUNCATED', 'age file is truncated (the final chunk is missing)');
     }
     const pt = this.open(this.buf.subarray(0, this.fill), true);
-    this.key.fill(0);
+    this.dispose();
     if (!pt) {
       throw integrityError('ERR_AGE_TRUNCATED', 'age file is truncated or was tampered with (the final chunk does not authenticate)');
     }
@@ -445,6 +460,12 @@ export class StreamOpener {
       throw integrityError('ERR_AGE_PAYLOAD', 'age file ends with an empty chunk after a full one, which age forbids');
     }
     return [pt];
+  }
+
+  /** Forget the key (also on failure). */
+  dispose(): void {
+    this.done = true;
+    this.key.fill(0);
   }
 }
 

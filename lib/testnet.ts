@@ -4,7 +4,7 @@
  * has `bootstrap: false`, the others bootstrap from it. Nothing here ever
  * binds or sends outside the loopback interface.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { verify as edVerify } from './identity.ts';
 import type DHT from 'bittorrent-dht';
 import type { HyperTestnet } from 'hyperdht/testnet.js';
 
@@ -24,11 +24,7 @@ export interface Testnet {
 
 /** Nodes must verify BEP44 signatures to store mutable items at all. */
 function verify(sig: Buffer, msg: Buffer, pubkey: Buffer): boolean {
-  try {
-    return ed25519.verify(sig, msg, pubkey, { zip215: false });
-  } catch {
-    return false;
-  }
+  return edVerify(pubkey, msg, sig);
 }
 
 /**

@@ -69,7 +69,7 @@ run(NAME, USAGE, async (argv) => {
     const secret = x25519Secret(id.seed);
     id.seed.fill(0);
     try {
-      await openRaw(input as AsyncIterable<Buffer>, rawOutput(flags.output, 0o600), { secrets: [secret] });
+      await openRaw(input, rawOutput(flags.output, 0o600), { secrets: [secret] });
     } finally {
       secret.fill(0);
     }

@@ -9,7 +9,7 @@ import { x25519Public } from '../../lib/identity.ts';
 import { resolvePeer } from '../../lib/peers.ts';
 import { checkPinStrength, generatePin, readPin } from '../../lib/pin.ts';
 import { parsePayloadInput } from '../../lib/record.ts';
-import { sealRecord } from '../../lib/seal-record.ts';
+import { DEFAULT_TTL, sealRecord } from '../../lib/seal-record.ts';
 
 const NAME = 'cc-seal';
 
@@ -88,6 +88,7 @@ run(NAME, USAGE, async (argv) => {
       throw usageError('refusing to write binary age data to a terminal', 'use --armor, -o FILE, or redirect stdout');
     }
     const { rawInput, rawOutput, sealRaw, parseAgeRecipient } = await import('../../lib/seal.ts');
+    const input = rawInput(NAME, 'data to encrypt', positionals[0]); // a missing file fails before any passphrase is asked
     const recipients = [];
     for (const t of to) {
       if (t.startsWith('age1')) {
@@ -101,8 +102,7 @@ run(NAME, USAGE, async (argv) => {
       id.seed.fill(0);
       recipients.push({ x25519: x25519Public(id.publicKey) });
     }
-    const input = rawInput(NAME, 'data to encrypt', positionals[0]);
-    await sealRaw(input as AsyncIterable<Buffer>, rawOutput(flags.output, 0o666), { recipients, armor: !!flags.armor });
+    await sealRaw(input, rawOutput(flags.output, 0o666), { recipients, armor: !!flags.armor });
     return;
   }
 
@@ -120,7 +120,7 @@ run(NAME, USAGE, async (argv) => {
   if (flags.burn && to.length) {
     throw usageError('--burn and --to cannot be used together', 'only the publisher can revoke a record, so a shared record cannot be burnt after reading (as in cclink)');
   }
-  const ttl = intFlag('ttl', flags.ttl, 86400, 1);
+  const ttl = intFlag('ttl', flags.ttl, DEFAULT_TTL, 1);
   const pinFd = fdFlag('pin-fd', flags['pin-fd']);
 
   const payload = parsePayloadInput(parseJson(await readJsonText(positionals[0]), 'a session payload'));
@@ -149,11 +149,12 @@ run(NAME, USAGE, async (argv) => {
   const id = await loadMyIdentity(passphraseFd);
   let json: string;
   try {
-    json = await sealRecord({ payload, seed: id.seed, to: peer, pin, ttl, burn: !!flags.burn });
+    json = await sealRecord({ payload, seed: id.seed, publicKey: id.publicKey, to: peer, pin, ttl, burn: !!flags.burn });
   } finally {
     id.seed.fill(0);
     pin?.fill(0);
   }
+  // Compact even on a terminal: these bytes are the record's wire form and what the size budget counted.
   process.stdout.write(json + '\n');
   if (generated) {
     // Shown once, where a person sees it and a pipeline does not: the terminal, else stderr.

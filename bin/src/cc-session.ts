@@ -94,7 +94,8 @@ function current(project: string | undefined): number {
     dir,
     walkUp: project === undefined,
     stopAt: home,
-    envSessionId: process.env.CLAUDE_CODE_SESSION_ID,
+    // Inside Claude Code its session is the current one, unless another project was named.
+    envSessionId: project === undefined ? process.env.CLAUDE_CODE_SESSION_ID : undefined,
     recordFor: readHookRecord,
   });
   if (!found) throw notFound('ERR_NO_SESSION', `no Claude Code session for ${dir}`, noneHint());

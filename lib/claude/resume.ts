@@ -10,7 +10,7 @@
  * that directory's project folder makes the same file visible there; claude
  * appends through it, so the session stays one file that syncs back.
  */
-import { lstatSync, mkdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, realpathSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CliError, EXIT } from '../cli/errors.ts';
 import { canonicalDir, projectSlug } from './slug.ts';
@@ -153,21 +153,31 @@ export function planResume(target: ResumeTarget, opts: PlanOptions): ResumePlan 
   let link: ResumePlan['link'];
   if (folder !== found.folder) {
     const path = join(opts.root, folder, `${id}.jsonl`);
-    const target2 = `../${found.folder}/${id}.jsonl`;
-    const here = existingAt(path);
-    if (here === 'file') file = path; // claude will use the copy filed under this directory
-    else if (here !== target2) link = { path, target: target2 };
+    const here = entryAt(path);
+    if (here === 'file') {
+      file = path; // a copy (or link) is already filed under this directory: claude will use that
+    } else if (here === 'none') {
+      // Relative, so the link survives the folder being synced to a machine with another HOME.
+      const target = found.symlink ? realpathSync(found.file) : `../${found.folder}/${id}.jsonl`;
+      link = { path, target };
+    } else {
+      throw new CliError('ERR_LINK_EXISTS', `${path} exists and is not a session file; not replacing it`, EXIT.FAILURE, 'move it aside and run cc-resume again');
+    }
   }
   return { cwd, argv: [opts.claudeBin, '--resume', id, ...(opts.extraArgs ?? [])], file, link };
 }
 
-/** 'file' for a real file, the link text for a symlink, undefined when nothing is there. */
-function existingAt(path: string): string | undefined {
+/** What is at `path`: a session file (or a link to one), nothing, or something else (a dangling link, a folder). */
+function entryAt(path: string): 'file' | 'none' | 'other' {
   try {
-    const st = lstatSync(path);
-    return st.isSymbolicLink() ? readlinkSync(path) : 'file';
+    lstatSync(path);
   } catch {
-    return undefined;
+    return 'none';
+  }
+  try {
+    return statSync(path).isFile() ? 'file' : 'other';
+  } catch {
+    return 'other';
   }
 }
 
@@ -175,15 +185,11 @@ function existingAt(path: string): string | undefined {
 export function applyLink(plan: ResumePlan): void {
   if (!plan.link) return;
   const { path, target } = plan.link;
-  const dir = dirname(path);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (existingAt(path) !== undefined) {
-      throw new CliError('ERR_LINK_EXISTS', `${path} exists and is not the session; not replacing it`, EXIT.FAILURE, 'move it aside and run cc-resume again');
-    }
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     symlinkSync(target, path);
   } catch (err) {
-    if (err instanceof CliError) throw err;
-    throw new CliError('ERR_LINK', `cannot link the session into ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.FAILURE);
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new CliError('ERR_LINK', `cannot link the session into ${dirname(path)}: ${code}`, EXIT.FAILURE);
   }
 }

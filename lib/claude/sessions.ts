@@ -162,7 +162,7 @@ export interface SessionMeta {
 }
 
 function readSlice(fd: number, position: number, length: number): Buffer {
-  const buf = Buffer.alloc(length);
+  const buf = Buffer.allocUnsafe(length); // only the bytes read are returned
   let got = 0;
   while (got < length) {
     const n = readSync(fd, buf, got, length - got, position + got);
@@ -172,11 +172,32 @@ function readSlice(fd: number, position: number, length: number): Buffer {
   return buf.subarray(0, got);
 }
 
-/** Complete lines of a slice: drop a partial first line (tail) and a partial last line (head). */
-function completeLines(buf: Buffer, startsAtZero: boolean, reachesEnd: boolean): string[] {
-  const lines = buf.toString('utf8').split('\n');
-  if (!startsAtZero) lines.shift();
-  if (!reachesEnd) lines.pop();
+const NL = 0x0a;
+const CWD_KEY = Buffer.from('"cwd"');
+const SESSION_KEY = Buffer.from('"sessionId"');
+
+/**
+ * The complete lines of a slice, as zero-copy views: drop a partial first
+ * line (a tail slice) and a partial last line (a head slice that does not
+ * reach the end). Lines stay bytes: a huge line is never decoded.
+ */
+function completeLines(buf: Buffer, startsAtZero: boolean, reachesEnd: boolean): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  if (!startsAtZero) {
+    const first = buf.indexOf(NL);
+    if (first === -1) return lines;
+    start = first + 1;
+  }
+  while (start < buf.length) {
+    const end = buf.indexOf(NL, start);
+    if (end === -1) {
+      if (reachesEnd) lines.push(buf.subarray(start));
+      break;
+    }
+    lines.push(buf.subarray(start, end));
+    start = end + 1;
+  }
   return lines;
 }
 
@@ -185,12 +206,13 @@ interface Scan {
   sessionId?: string;
 }
 
-function scan(lines: string[], into: Scan): void {
+function scan(lines: Buffer[], into: Scan): void {
   for (const line of lines) {
-    if (!line.includes('"cwd"') && (into.sessionId || !line.includes('"sessionId"'))) continue;
+    // Only lines that can carry what we look for are decoded and parsed.
+    if (line.indexOf(CWD_KEY) === -1 && (into.sessionId || line.indexOf(SESSION_KEY) === -1)) continue;
     let obj: unknown;
     try {
-      obj = JSON.parse(line);
+      obj = JSON.parse(line.toString('utf8'));
     } catch {
       continue; // a line cut by a concurrent write, or not JSON at all
     }

@@ -15,7 +15,7 @@
  * for loading it.
  */
 import { createHash } from 'node:crypto';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { verify } from '../identity.ts';
 import type DHT from 'bittorrent-dht';
 import type { KNode } from 'bittorrent-dht';
 import { isVerified, verifyPacket, compareRecency, type SignedPacket, type VerifiedPacket } from '../pkarr.ts';
@@ -57,13 +57,9 @@ function sha1(data: Uint8Array): Buffer {
 
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : '');
 
-/** Strict Ed25519 verification for puts that reach our own node. */
+/** Ed25519 verification for puts that reach our own node. */
 function verifySig(sig: Buffer, msg: Buffer, pubkey: Buffer): boolean {
-  try {
-    return ed25519.verify(sig, msg, pubkey, { zip215: false });
-  } catch {
-    return false;
-  }
+  return verify(pubkey, msg, sig);
 }
 
 /**

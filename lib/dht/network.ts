@@ -5,7 +5,7 @@
  */
 import type { Packet } from 'dns-packet';
 import { CliError, EXIT } from '../cli/errors.ts';
-import { compareRecency, mostRecent, type SignedPacket } from '../pkarr.ts';
+import { mostRecent, type SignedPacket } from '../pkarr.ts';
 import type { Identity } from '../identity.ts';
 import { hyperBootstrap, mainlineBootstrap, relayUrls, type Bootstrap } from './bootstrap.ts';
 import { Mainline, type Holder, type MainlineLookup, type PutOutcome } from './mainline.ts';
@@ -176,7 +176,19 @@ export class Network {
   }
 }
 
-/** Newest first, so callers can take [0]. */
-export function byRecency(list: Seen[]): Seen[] {
-  return [...list].sort((a, b) => compareRecency(b, a));
+/**
+ * Nothing reachable is a failure (exit 1), never "not found" (exit 3), and a
+ * publisher must not write blind: it could not merge with what is there.
+ */
+export function requireReachable(net: Network, snap: Snapshot): void {
+  if (snap.reached.length > 0) return;
+  const boot = net.describeBootstrap();
+  throw new CliError(
+    'ERR_DHT_UNREACHABLE',
+    `no ${net.transports.map((t) => (t === 'relay' ? 'relay' : `${t} node`)).join(' or ')} answered${boot ? ` (bootstrap ${boot})` : ''}`,
+    EXIT.FAILURE,
+    net.transports.includes('mainline')
+      ? 'check the network and CCKIT_BOOTSTRAP; where UDP is blocked, use --transport relay'
+      : 'check the network and the relay or bootstrap settings',
+  );
 }

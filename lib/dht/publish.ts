@@ -27,7 +27,7 @@ import {
 } from '../pkarr.ts';
 import type { Packet } from 'dns-packet';
 import type { Holder } from './mainline.ts';
-import type { Log, Network, Seen, Snapshot } from './network.ts';
+import { requireReachable, type Log, type Network, type Seen } from './network.ts';
 import type { Transport } from './transports.ts';
 
 export const MAX_ATTEMPTS = 5;
@@ -45,20 +45,6 @@ export interface PublishResult {
 const hex = (b?: Uint8Array) => (b ? Buffer.from(b).toString('hex') : '');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Refuse to write blind: with nothing reachable we cannot merge with what is there. */
-export function requireReachable(net: Network, snap: Snapshot): void {
-  if (snap.reached.length > 0) return;
-  const boot = net.describeBootstrap();
-  throw new CliError(
-    'ERR_DHT_UNREACHABLE',
-    `no ${net.transports.join(' or ')} node answered${boot ? ` (bootstrap ${boot})` : ''}`,
-    EXIT.FAILURE,
-    net.transports.includes('mainline')
-      ? 'check the network and CCKIT_BOOTSTRAP; where UDP is blocked, use --transport relay'
-      : 'check the network and the relay or bootstrap settings',
-  );
-}
-
 export async function publish(opts: {
   identity: Identity;
   name: string;
@@ -73,6 +59,8 @@ export async function publish(opts: {
   const apply = (p: Packet | undefined): Packet => (text === undefined ? removeTxt(p ?? { answers: [] }, full).packet : setTxt(p, full, text));
   const intentHolds = (p: Packet) => readTxt(p, full) === text;
 
+  // A record too large even alone fails before any traffic.
+  if (text !== undefined) checkBudget(apply(undefined), full, text, pk);
   const snap = await net.snapshot(pk);
   for (const p of snap.problems) log(p);
   requireReachable(net, snap);

@@ -94,7 +94,7 @@ export async function relayPut(urls: string[], packet: SignedPacket, holders?: M
       try {
         const res = await fetch(`${base}/${id}`, {
           method: 'PUT',
-          body,
+          body: Buffer.from(body),
           headers: { 'content-type': 'application/octet-stream' },
           signal: AbortSignal.timeout(RELAY_TIMEOUT_MS),
         });

@@ -4,8 +4,7 @@
  * normal case right after a publish on another machine.
  */
 import { readTxt } from '../pkarr.ts';
-import type { Network, Seen, Snapshot } from './network.ts';
-import { requireReachable } from './publish.ts';
+import { requireReachable, type Network, type Seen, type Snapshot } from './network.ts';
 
 export interface ResolveResult {
   found?: Seen;

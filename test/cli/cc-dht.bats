@@ -281,3 +281,18 @@ setup() {
   run as_machine other cc-dht-get "$pk"
   assert_success
 }
+
+@test "the plumbing pipeline: cc-seal | cc-dht-put on one machine, cc-dht-get | cc-open on another" {
+  command -v cc-seal >/dev/null
+  pk=$(cc-key whoami | json_field pubkey)
+  # The second machine holds the same key (a self handoff).
+  mkdir -p "$BATS_TEST_TMPDIR/laptop/.pubky" && chmod 700 "$BATS_TEST_TMPDIR/laptop/.pubky"
+  cp -p "$HOME/.pubky/secret_key" "$BATS_TEST_TMPDIR/laptop/.pubky/"
+  payload='{"s":"0b6f9d2e-5a4c-4e0b-9a53-2f7f2c1b8e11","h":"desk","p":"/home/me/app"}'
+  run bash -c "echo '$payload' | cc-seal --ttl 600 | cc-dht-put"
+  assert_success
+  run as_machine laptop bash -c "cc-dht-get --wait 10 '$pk' | cc-open"
+  assert_success
+  [ "$(echo "$output" | json_field from)" = "$pk" ]
+  [ "$(echo "$output" | json_field payload.s)" = 0b6f9d2e-5a4c-4e0b-9a53-2f7f2c1b8e11 ]
+}

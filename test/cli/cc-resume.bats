@@ -89,8 +89,6 @@ stdin="
   assert_failure 2
   run as_machine B cc-resume -y -x
   assert_failure 2
-  run as_machine B cc-resume -y -- --dangerously-skip-permissions
-  assert_failure 2 # the input is then read from stdin: nothing there but a terminal? here: empty
   for id in --dangerously-skip-permissions -x "--resume=$S2" "$S1 --print"; do
     run as_machine B bash -c "printf '%s' '{\"payload\":{\"h\":\"a\",\"p\":\"/\",\"s\":\"$id\"}}' | cc-resume -y"
     assert_failure 4
@@ -126,7 +124,6 @@ stdin="
 }
 
 @test "no terminal and no -y: fails at once with a hint, never hangs, runs nothing" {
-  run timeout 10 bash -c "echo '$PAYLOAD' | as_machine B cc-resume"
   run as_machine B bash -c "echo '$PAYLOAD' | timeout 10 cc-resume"
   assert_failure 1
   assert_output --partial "no terminal to ask on"
@@ -145,19 +142,38 @@ stdin="
   [ -e "$FAKE_CLAUDE_OUT" ]
 }
 
+@test "input piped in on a terminal: claude gets the terminal as stdin, not the used-up pipe" {
+  unset CCKIT_NO_TTY
+  # What is "typed" (then ^D) reaches claude through /dev/tty.
+  run as_machine B bash -c "printf 'typed\n\004' | timeout 20 script -qec \"echo '$S1' | cc-resume -y\" /dev/null"
+  assert_success
+  run cat "$FAKE_CLAUDE_OUT"
+  assert_line "stdin=typed"
+  # And stdin itself a terminal where JSON was expected: a usage error, not a wait.
+  run as_machine B bash -c "timeout 20 script -qec 'cc-resume -y' /dev/null </dev/null"
+  assert_failure 2
+  assert_output --partial "got a terminal"
+}
+
 @test "signals sent to cc-resume reach claude, and cc-resume ends the way claude did" {
   cat >"$FAKE" <<'SH'
 #!/bin/sh
 trap 'echo TERM >>"$FAKE_CLAUDE_OUT"; trap - TERM; kill -TERM $$' TERM
+echo $$ >"$FAKE_CLAUDE_OUT.pid"
 echo started >"$FAKE_CLAUDE_OUT"
 while :; do sleep 0.1; done
 SH
-  as_machine B cc-resume -y "$S1" </dev/null 3>&- &
+  # Started directly (not through the as_machine function) so that $! is cc-resume itself.
+  HOME="$T/B" CLAUDE_CONFIG_DIR="$T/B/.claude" cc-resume -y "$S1" </dev/null 3>&- &
   pid=$!
   for i in $(seq 1 100); do [ -s "$FAKE_CLAUDE_OUT" ] && break; sleep 0.05; done
   kill -TERM "$pid"
   status=0
+  # Bounded: if forwarding failed, stop both and fail below.
+  ( sleep 10; kill -KILL "$(cat "$FAKE_CLAUDE_OUT.pid")" "$pid" 2>/dev/null ) 3>&- &
+  guard=$!
   wait "$pid" || status=$?
+  kill "$guard" 2>/dev/null || true
   [ "$status" -eq 143 ] # 128 + SIGTERM, as if claude had been exec'd
   run cat "$FAKE_CLAUDE_OUT"
   assert_output "started
@@ -165,19 +181,19 @@ TERM"
 }
 
 @test "the claude binary: CCKIT_CLAUDE, else claude.bin in config.toml; a missing one is a clear error" {
-  run as_machine B env CCKIT_CLAUDE=/nonexistent/claude cc-resume -y "$S1"
+  run as_machine B env CCKIT_CLAUDE=/nonexistent/claude cc-resume -y "$S1" </dev/null
   assert_failure 1
   assert_output --partial "cannot run /nonexistent/claude: not found"
   assert_output --partial "CCKIT_CLAUDE"
   unset CCKIT_CLAUDE
   mkdir -p "$T/B/.config/cckit"
   printf '[claude]\nbin = "%s"\n' "$FAKE" >"$T/B/.config/cckit/config.toml"
-  run as_machine B cc-resume -y "$S1"
+  run as_machine B cc-resume -y "$S1" </dev/null
   assert_success
   [ -e "$FAKE_CLAUDE_OUT" ]
 }
 
-@test "bad input: not JSON, empty, a terminal on stdin" {
+@test "bad input: not JSON, empty, too many arguments" {
   run as_machine B bash -c "echo '{\"payload\":' | cc-resume -y"
   assert_failure 1
   assert_output --partial "not valid JSON"
@@ -185,4 +201,16 @@ TERM"
   assert_failure 1
   run as_machine B cc-resume -y --print extra "$S1"
   assert_failure 2
+}
+
+@test "cc-resume completions: bash/zsh/fish parse; bash completes flags, and claude's after --" {
+  bash -n "$ROOT/completions/bash/cc-resume"
+  if command -v zsh >/dev/null; then zsh -n "$ROOT/completions/zsh/_cc-resume"; fi
+  if command -v fish >/dev/null; then fish -n "$ROOT/completions/fish/cc-resume.fish"; fi
+  run bash -c "source '$ROOT/completions/bash/cc-resume'; COMP_WORDS=(cc-resume --pr); COMP_CWORD=1; _cc_resume; printf '%s\n' \"\${COMPREPLY[@]}\""
+  assert_output "--print"
+  run bash -c "source '$ROOT/completions/bash/cc-resume'; COMP_WORDS=(cc-resume -y -- --perm); COMP_CWORD=3; _cc_resume; printf '%s\n' \"\${COMPREPLY[@]}\""
+  assert_output "--permission-mode"
+  man_out=$(MANWIDTH=80 man --warnings -l "$ROOT/man/cc-resume.1" 2>&1 >/dev/null)
+  [ -z "$man_out" ]
 }

@@ -138,7 +138,6 @@ pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }
   refute_output --partial "$pin"
   assert_output --partial '"pin_salt":"'
   record="$output"
-  run bash -c "echo '$record' | CCKIT_PIN='$pin' as_machine other cc-open"
   run bash -c "echo '$record' | HOME=$BATS_TEST_TMPDIR/nokey CCKIT_PIN='$pin' cc-open"
   assert_success
   assert_output --partial "\"s\":\"$SID\""
@@ -257,16 +256,39 @@ pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }
 @test "raw: an interrupted -o run leaves neither a partial file nor a temp file" {
   quick_key
   mkdir "$BATS_TEST_TMPDIR/out"
-  mkfifo "$BATS_TEST_TMPDIR/fifo"
-  cc-seal --raw -o "$BATS_TEST_TMPDIR/out/f.age" "$BATS_TEST_TMPDIR/fifo" &
-  pid=$!
-  exec 3>"$BATS_TEST_TMPDIR/fifo"
-  head -c 300000 /dev/urandom >&3
-  for _ in $(seq 50); do ls -A "$BATS_TEST_TMPDIR/out" | grep -q tmp && break; sleep 0.05; done
-  ls -A "$BATS_TEST_TMPDIR/out" | grep -q tmp || fail "no temp file while writing"
-  [ ! -e "$BATS_TEST_TMPDIR/out/f.age" ]
-  kill -INT "$pid"
-  wait "$pid" || true
-  exec 3>&-
-  [ -z "$(ls -A "$BATS_TEST_TMPDIR/out")" ]
+  for sig in INT TERM HUP; do
+    rm -f "$BATS_TEST_TMPDIR/fifo"
+    mkfifo "$BATS_TEST_TMPDIR/fifo"
+    # A background job of a script starts with SIGINT ignored; node's handler takes it over regardless.
+    cc-seal --raw -o "$BATS_TEST_TMPDIR/out/f.age" "$BATS_TEST_TMPDIR/fifo" &
+    pid=$!
+    exec 5>"$BATS_TEST_TMPDIR/fifo"
+    head -c 300000 /dev/urandom >&5
+    for _ in $(seq 100); do ls -A "$BATS_TEST_TMPDIR/out" | grep -q tmp && break; sleep 0.05; done
+    ls -A "$BATS_TEST_TMPDIR/out" | grep -q tmp || fail "no temp file while writing"
+    [ ! -e "$BATS_TEST_TMPDIR/out/f.age" ]
+    kill -"$sig" "$pid"
+    status=0
+    wait "$pid" || status=$?
+    exec 5>&-
+    [ "$status" -gt 128 ] || fail "cc-seal exited $status after SIG$sig"
+    [ -z "$(ls -A "$BATS_TEST_TMPDIR/out")" ] || fail "left behind after SIG$sig: $(ls -A "$BATS_TEST_TMPDIR/out")"
+  done
+}
+
+@test "cc-seal completions: bash offers flags and peer names, zsh and fish parse and list the flags" {
+  mkdir -p "$XDG_CONFIG_HOME/cckit"
+  printf '[[peer]]\nname = "bob"\npubkey = "pk:x"\naddrs = []\n' > "$XDG_CONFIG_HOME/cckit/peers.toml"
+  bash -n "$ROOT/completions/bash/cc-seal"
+  run bash -c "source '$ROOT/completions/bash/cc-seal'; COMP_WORDS=(cc-seal --gen); COMP_CWORD=1; _cc_seal; printf '%s\n' \"\${COMPREPLY[@]}\""
+  assert_output "--generate-pin"
+  run bash -c "source '$ROOT/completions/bash/cc-seal'; COMP_WORDS=(cc-seal --to b); COMP_CWORD=2; _cc_seal; printf '%s\n' \"\${COMPREPLY[@]}\""
+  assert_output "bob"
+  if command -v zsh >/dev/null; then zsh -n "$ROOT/completions/zsh/_cc-seal"; fi
+  grep -q '^#compdef cc-seal$' "$ROOT/completions/zsh/_cc-seal"
+  if command -v fish >/dev/null; then
+    fish -n "$ROOT/completions/fish/cc-seal.fish"
+    run fish -c "source '$ROOT/completions/fish/cc-seal.fish'; complete -C 'cc-seal --ra'"
+    assert_output --partial -- "--raw"
+  fi
 }

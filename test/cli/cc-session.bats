@@ -147,6 +147,10 @@ setup() {
   [ "$(echo "$output" | json_field s)" = "$S2" ]
   CLAUDE_CODE_SESSION_ID=--x run cc-session
   [ "$(echo "$output" | json_field s)" = "$S2" ]
+  # Naming a project asks about that project, not the one Claude Code runs in.
+  fake_session "$CLAUDE_CONFIG_DIR" "$T/lib" "$S3" '-2 hours' >/dev/null
+  CLAUDE_CODE_SESSION_ID=$S1 run cc-session --project "$T/lib"
+  [ "$(echo "$output" | json_field s)" = "$S3" ]
 }
 
 @test "hook install / status / uninstall edit settings.json and keep the user's keys" {
@@ -199,4 +203,16 @@ setup() {
   assert_output --partial "no valid session_id"
   run cc-session hook record <<<'not json'
   assert_failure 1
+}
+
+@test "cc-session completions: bash/zsh/fish parse; bash completes hook commands and flags" {
+  bash -n "$ROOT/completions/bash/cc-session"
+  if command -v zsh >/dev/null; then zsh -n "$ROOT/completions/zsh/_cc-session"; fi
+  if command -v fish >/dev/null; then fish -n "$ROOT/completions/fish/cc-session.fish"; fi
+  run bash -c "source '$ROOT/completions/bash/cc-session'; COMP_WORDS=(cc-session hook un); COMP_CWORD=2; _cc_session; printf '%s\n' \"\${COMPREPLY[@]}\""
+  assert_output "uninstall"
+  run bash -c "source '$ROOT/completions/bash/cc-session'; COMP_WORDS=(cc-session --l); COMP_CWORD=1; _cc_session; printf '%s\n' \"\${COMPREPLY[@]}\""
+  assert_output "--list"
+  man_out=$(MANWIDTH=80 man --warnings -l "$ROOT/man/cc-session.1" 2>&1 >/dev/null)
+  [ -z "$man_out" ]
 }

@@ -24,6 +24,14 @@ if (!/^127\.\d+\.\d+\.\d+:\d+$/.test(bootstrap ?? '')) {
 
 const storage = { loadRoutingTable() {}, saveRoutingTable() {} };
 const dht = new PkarrDHT({ bootstrap: [bootstrap], storage });
+// BEP 43 read-only, like cc-dht-*: a node that exits after one command must
+// not stay in the testnet's routing tables (lookups would wait on it).
+const socket = dht._dht._rpc.socket;
+const send = socket.send;
+socket.send = function (peer, message, cb) {
+  if (message.y === 'q') message.ro = 1;
+  return send.call(this, peer, message, cb);
+};
 await new Promise((resolve) => {
   dht._dht.once('listening', resolve);
   dht._dht.listen(0, '127.0.0.1');

@@ -23,6 +23,21 @@ if (!/^127\.\d+\.\d+\.\d+:\d+$/.test(bootstrap ?? '')) {
 // No routing-table file under $HOME: a stub storage keeps the relay stateless.
 const storage = { loadRoutingTable() {}, saveRoutingTable() {} };
 const dht = new PkarrDHT({ bootstrap: [bootstrap], storage });
+// Honour BEP 43 like the testnet nodes (lib/testnet.ts) and libtorrent: a
+// client that says `ro: 1` is answered but not added to the routing table,
+// or the relay's own lookups would wait on every command that has exited.
+const rpc = dht._dht._rpc;
+let readOnlyQuery = false;
+rpc.socket.prependListener('query', (q) => {
+  readOnlyQuery = q?.ro === 1;
+});
+rpc.socket.on('query', () => {
+  readOnlyQuery = false;
+});
+const addNode = rpc._addNode.bind(rpc);
+rpc._addNode = (n) => {
+  if (!readOnlyQuery) addNode(n);
+};
 await new Promise((resolve) => {
   dht._dht.once('listening', resolve);
   dht._dht.listen(0, '127.0.0.1');

@@ -147,6 +147,18 @@ test('damaged headers: MAC, stanza, intro, encoding', () => {
   assert.equal(code(() => parseHeader(Buffer.from(`age-encryption.org/v1\n-> x\n${long}\n\n--- ${'A'.repeat(43)}\n`))), 'ERR_AGE_HEADER/4');
 });
 
+test('a header that never ends is refused after 1 MiB instead of being buffered forever', () => {
+  const scanner = new HeaderScanner();
+  const line = Buffer.from('-> grease ' + 'x'.repeat(50) + '\n' + 'A'.repeat(10) + '\n');
+  scanner.push(Buffer.from('age-encryption.org/v1\n'));
+  assert.equal(
+    code(() => {
+      for (let i = 0; i < 20000; i++) scanner.push(line);
+    }),
+    'ERR_AGE_HEADER/4',
+  );
+});
+
 test('header encoding: stanza bodies in 64-column lines, the last one short (possibly empty)', () => {
   const fileKey = newFileKey();
   const h = encodeHeader([{ args: ['test', 'a'], body: Buffer.alloc(48, 1) }, { args: ['test'], body: Buffer.alloc(50, 2) }], fileKey);
@@ -382,4 +394,23 @@ test('raw output to a file: appears only on success, removed on failure, decrypt
   await assert.rejects(openRaw(iter(pieces(broken, 30000)), rawOutput(failed, 0o600), { secrets: [secret] }), (e: CliError) => e.exitCode === 4);
   assert.ok(!existsSync(failed));
   assert.deepEqual(readdirSync(dir).sort(), ['out.bin']);
+});
+
+test('the header scanner finds the end however the bytes are split, one byte at a time included', () => {
+  const file = sealBytes(randomBytes(300), [pub, x25519PublicFromSecret(randomBytes(32))]);
+  const headerLen = new HeaderScanner().push(Buffer.from(file))!.header.length;
+  for (const max of [1, 2, 3, 5, 64, 1000]) {
+    const scanner = new HeaderScanner();
+    let found: { header: Buffer; rest: Buffer } | undefined;
+    const all = [...pieces(file, max)];
+    let fed = 0;
+    for (const p of all) {
+      fed += p.length;
+      found = scanner.push(p);
+      if (found) break;
+    }
+    assert.ok(found, `piece size ${max}`);
+    assert.equal(found.header.length, headerLen);
+    assert.ok(Buffer.concat([found.header, found.rest]).equals(file.subarray(0, fed)));
+  }
 });

@@ -98,6 +98,14 @@ test('plan --cwd elsewhere: a relative symlink makes the session visible there; 
   assert.throws(() => planResume({ id: S }, { root: w.root, claudeBin: 'claude', cwdOverride: join(w.base, 'missing') }), isCli(EXIT.NOT_FOUND, 'ERR_NO_DIR'));
 });
 
+test('plan --cwd: something else in the way of the link is never replaced', () => {
+  const w = world();
+  const checkout = join(w.base, 'checkout');
+  mkdirSync(checkout);
+  mkdirSync(join(w.root, projectSlug(checkout), `${S}.jsonl`), { recursive: true });
+  assert.throws(() => planResume({ id: S }, { root: w.root, claudeBin: 'claude', cwdOverride: checkout }), isCli(EXIT.FAILURE, 'ERR_LINK_EXISTS'));
+});
+
 test('exec: the child runs in the directory and its exit status becomes ours', async () => {
   const w = world();
   const out = join(w.base, 'pwd.txt');

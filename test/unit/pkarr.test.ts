@@ -84,7 +84,9 @@ for (const v of vectors.invalid) {
 test('interop: a packet made by pkarr 1.3.0 verifies here, byte-identical to ours', () => {
   const kp = generateKeyPair(seed);
   const text = '{"pubkey":"' + origin + '","ttl":60}';
-  const theirs = PkarrPacket.fromPacket(kp, { id: 0, type: 'response', flags: 0, answers: [{ name: '_cclink', type: 'TXT', class: 'IN', ttl: 86400, data: text }] }, { timestamp: 1767225600000123 });
+  // pkarr 1.3's JSDoc types the timestamp as `object`; it is a number of µs.
+  const at = { timestamp: 1767225600000123 } as unknown as { timestamp: object };
+  const theirs = PkarrPacket.fromPacket(kp, { id: 0, type: 'response', flags: 0, answers: [{ name: '_cclink', type: 'TXT', class: 'IN', ttl: 86400, data: text }] }, at);
   const p = fromRelayBody(id.publicKey, theirs.bytes());
   assert.ok(isVerified(p));
   assert.equal(readTxt(p.dns, `_cclink.${origin}`), text);
