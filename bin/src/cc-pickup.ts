@@ -11,7 +11,7 @@ import { unlockOnce } from '../../lib/porcelain-key.ts';
 import { renderQr } from '../../lib/porcelain-text.ts';
 
 const USAGE = `Usage:
-  cc-pickup [pk:…|NAME] [-y] [--print] [--qr] [--wait S] [--json] [-- CLAUDE-ARGS…]
+  cc-pickup [pk:…|NAME] [-y] [--print] [--qr] [--wait S] [--cwd DIR] [--json] [-- CLAUDE-ARGS…]
 
 Pick up a session published with cc-handoff: look it up on the DHT under the
 publisher's key (default: your own), verify its signature and expiry, decrypt
@@ -29,6 +29,7 @@ Options:
   --print             print {"cwd","argv"} of the claude command; run nothing
   --qr                also show the session id as a QR code
   --wait S            keep looking up to S seconds while nothing is found (default 30)
+  --cwd DIR           resume in DIR, your copy of the project at another path
   --transport T       mainline (default), relay or hyper; comma-separated for several
   --json              with --print, compact JSON; otherwise the opened handoff as JSON
   --passphrase-fd N   read the key's passphrase from file descriptor N
@@ -53,6 +54,7 @@ run('cc-pickup', USAGE, async (args) => {
       print: { type: 'boolean' },
       qr: { type: 'boolean' },
       wait: { type: 'string' },
+      cwd: { type: 'string' },
       transport: { type: 'string' },
       json: { type: 'boolean' },
       'passphrase-fd': { type: 'string' },
@@ -78,7 +80,7 @@ run('cc-pickup', USAGE, async (args) => {
     { env },
   );
   const handoff = JSON.parse(opened);
-  const resume = ['cc-resume', ...(claudeArgs.length ? ['--', ...claudeArgs] : [])];
+  const resume = ['cc-resume', ...(flags.cwd ? ['--cwd', flags.cwd] : []), ...(claudeArgs.length ? ['--', ...claudeArgs] : [])];
   const plan = JSON.parse(await pipeline([[resume[0], '--print', ...resume.slice(1)]], { env, input: opened }));
 
   if (flags.qr) process.stderr.write(await renderQr(handoff.payload.s));

@@ -217,3 +217,17 @@ pubkey_of() { on "$1" cc-key whoami | json_field pubkey; }
   assert_success
   assert_output "cc-pickup $(pubkey_of a)"
 }
+
+@test "--cwd: the project lives at another path on B; claude resumes there" {
+  on a cc-key init --no-passphrase >/dev/null
+  make_session a "$(home_of a)/app" "$SID"
+  same_key a b; sync_claude a b
+  (cd "$(home_of a)/app" && HOME="$(home_of a)" CLAUDE_CONFIG_DIR="$(home_of a)/.claude" cc-handoff >/dev/null)
+  rm -rf "$(home_of a)/app"
+  mkdir -p "$(home_of b)/src/app"
+  run on b cc-pickup -y --wait 20 --cwd "$(home_of b)/src/app"
+  assert_success
+  run cat "$BATS_TEST_TMPDIR/claude-ran"
+  assert_line --index 0 "$(cd "$(home_of b)/src/app" && pwd -P)"
+  assert_line --index 2 "$SID"
+}
