@@ -58,7 +58,10 @@ export async function listPeers(cwd = process.cwd()): Promise<Peer[]> {
  * parses as a key is a key; otherwise it must be a known peer's name.
  */
 export async function resolvePeer(nameOrKey: string): Promise<Uint8Array> {
-  if (/^(pk:)?[ybndrfg8ejkmcpqxot1uwisza345h769]{52}$/i.test(nameOrKey.trim()) || nameOrKey.includes('://')) {
+  // Anything that claims to be a key (pk:, a URL, 52 z32 characters) is parsed as one, so a
+  // mistyped key says "not a public key" rather than "no peer named …".
+  const s = nameOrKey.trim();
+  if (/^pk:/i.test(s) || s.includes('://') || /^[ybndrfg8ejkmcpqxot1uwisza345h769]{52}$/i.test(s)) {
     return parsePubkey(nameOrKey);
   }
   const peer = (await listPeers()).find((p) => p.name === nameOrKey);
