@@ -6,7 +6,8 @@
 set -eu
 need=""
 for pkg in age zsh fish man-db zbar-tools bsdutils; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
+  # "install ok installed" only: a removed package keeps a dpkg entry (config-files).
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
