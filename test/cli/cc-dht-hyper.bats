@@ -12,10 +12,7 @@ teardown_file() {
 }
 
 setup() {
-  setup_home
-  use_testnet
-  quick_key
-  cd "$BATS_TEST_TMPDIR"
+  dht_test_setup
 }
 
 @test "publish on HyperDHT, resolve there from another machine" {

@@ -13,10 +13,7 @@ teardown_file() {
 }
 
 setup() {
-  setup_home
-  use_testnet
-  quick_key
-  cd "$BATS_TEST_TMPDIR"
+  dht_test_setup
   ORACLE="$ROOT/test/helpers/pkarr-testnet-oracle.mjs"
 }
 

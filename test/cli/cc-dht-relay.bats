@@ -15,10 +15,7 @@ teardown_file() {
 }
 
 setup() {
-  setup_home
-  use_testnet
-  quick_key
-  cd "$BATS_TEST_TMPDIR"
+  dht_test_setup
 }
 
 @test "publish through a relay, resolve through a relay on another machine" {

@@ -9,16 +9,6 @@ PAYLOAD='{"s":"3c0a3f7a-1234-5678-abcd-ef1234567890","h":"laptop","p":"/home/me/
 
 setup() { setup_home; }
 
-assert_one_error() {
-  [ -z "$output" ] || fail "stdout not empty: $output"
-  [ "${#stderr_lines[@]}" -ge 1 ] && [ "${#stderr_lines[@]}" -le 2 ] || fail "stderr: $stderr"
-  [[ "${stderr_lines[0]}" == "cc-open: error: "* ]] || fail "first line: ${stderr_lines[0]}"
-  [ "${#stderr_lines[@]}" -eq 1 ] || [[ "${stderr_lines[1]}" == "cc-open: hint: "* ]] || fail "second line: ${stderr_lines[1]}"
-  [[ "$stderr" != *"    at "* ]] || fail "stack trace: $stderr"
-}
-
-pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }
-
 # Replace field $1 of the record in file $2 with the JSON value $3.
 set_field() {
   node -e 'const fs=require("fs");const r=JSON.parse(fs.readFileSync(process.argv[2],"utf8"));r[process.argv[1]]=JSON.parse(process.argv[3]);process.stdout.write(JSON.stringify(r))' "$1" "$2" "$3"
@@ -71,7 +61,7 @@ seal_at() {
   as_machine eve cc-key init --no-passphrase >/dev/null
   run --separate-stderr as_machine eve cc-open "$BATS_TEST_TMPDIR/r.json"
   assert_failure 4
-  assert_one_error
+  assert_one_error cc-open
   assert_stderr --partial "sealed to its publisher's own key"
 }
 
@@ -90,12 +80,12 @@ seal_at() {
   assert_success
   run --separate-stderr cc-open "$BATS_TEST_TMPDIR/r.json"
   assert_failure 4
-  assert_one_error
+  assert_one_error cc-open
   assert_stderr --partial "shared with ${bob}"
   as_machine carol cc-key init --no-passphrase >/dev/null
   run --separate-stderr as_machine carol cc-open "$BATS_TEST_TMPDIR/r.json"
   assert_failure 4
-  assert_one_error
+  assert_one_error cc-open
 }
 
 @test "--from that is not the signer is exit 4, before any key is loaded" {
@@ -106,11 +96,11 @@ seal_at() {
   rm "$HOME/.pubky/secret_key"
   run --separate-stderr cc-open --from "$bob" "$BATS_TEST_TMPDIR/r.json"
   assert_failure 4
-  assert_one_error
+  assert_one_error cc-open
   assert_stderr --partial "not by $bob"
   run --separate-stderr cc-open --from nobody "$BATS_TEST_TMPDIR/r.json"
   assert_failure 2
-  assert_one_error
+  assert_one_error cc-open
 }
 
 @test "PIN record: CCKIT_PIN or --pin-fd opens it with no key at all; a wrong PIN is exit 4" {
@@ -124,11 +114,11 @@ seal_at() {
   assert_success
   run --separate-stderr bash -c "CCKIT_PIN='tall-otter-basil-92' cc-open '$BATS_TEST_TMPDIR/r.json'"
   assert_failure 4
-  assert_one_error
+  assert_one_error cc-open
   assert_stderr --partial "wrong PIN"
   run --separate-stderr cc-open "$BATS_TEST_TMPDIR/r.json"
   assert_failure 1
-  assert_one_error
+  assert_one_error cc-open
   assert_stderr --partial "CCKIT_PIN"
 }
 
@@ -146,7 +136,7 @@ seal_at() {
     set_field "$1" "$BATS_TEST_TMPDIR/r.json" "$2" > "$BATS_TEST_TMPDIR/bad.json"
     run --separate-stderr cc-open "$BATS_TEST_TMPDIR/bad.json"
     assert_failure 4
-    assert_one_error
+    assert_one_error cc-open
     assert_stderr --partial "signature does not verify"
   done
 }
@@ -160,7 +150,7 @@ seal_at() {
   assert_success
   run --separate-stderr cc-open --from "$me" "$BATS_TEST_TMPDIR/r.json"
   assert_failure 4
-  assert_one_error
+  assert_one_error cc-open
 }
 
 @test "expired record is exit 5; a record dated far in the future is refused too" {
@@ -169,7 +159,7 @@ seal_at() {
   sleep 2
   run --separate-stderr cc-open "$BATS_TEST_TMPDIR/r.json"
   assert_failure 5
-  assert_one_error
+  assert_one_error cc-open
   assert_stderr --partial "expired"
   seal_at -7200 3600 > "$BATS_TEST_TMPDIR/old.json"
   run --separate-stderr cc-open "$BATS_TEST_TMPDIR/old.json"
@@ -178,7 +168,7 @@ seal_at() {
   seal_at 3600 86400 > "$BATS_TEST_TMPDIR/future.json"
   run --separate-stderr cc-open "$BATS_TEST_TMPDIR/future.json"
   assert_failure 5
-  assert_one_error
+  assert_one_error cc-open
   assert_stderr --partial "in the future"
   seal_at 120 86400 > "$BATS_TEST_TMPDIR/skew.json"
   run cc-open "$BATS_TEST_TMPDIR/skew.json"
@@ -194,11 +184,11 @@ seal_at() {
     printf '%s' "$input" > "$BATS_TEST_TMPDIR/in"
     run --separate-stderr bash -c "cc-open < '$BATS_TEST_TMPDIR/in'"
     assert_failure 1
-    assert_one_error
+    assert_one_error cc-open
   done
   run --separate-stderr cc-open "$BATS_TEST_TMPDIR/none.json"
   assert_failure 3
-  assert_one_error
+  assert_one_error cc-open
 }
 
 @test "key problems: missing (exit 3), loose permissions (exit 1), encrypted with no TTY or passphrase (exit 1), wrong passphrase (exit 4)" {
@@ -208,21 +198,21 @@ seal_at() {
   rm "$HOME/.pubky/secret_key"
   run --separate-stderr cc-open "$BATS_TEST_TMPDIR/r.json"
   assert_failure 3
-  assert_one_error
+  assert_one_error cc-open
   install -m 640 "$BATS_TEST_TMPDIR/key" "$HOME/.pubky/secret_key"
   run --separate-stderr cc-open "$BATS_TEST_TMPDIR/r.json"
   assert_failure 1
-  assert_one_error
+  assert_one_error cc-open
   assert_stderr --partial "permissions 0640"
   rm "$HOME/.pubky/secret_key"
   CCKIT_PASSPHRASE='a decent passphrase 42' cc-key init --import "$BATS_TEST_TMPDIR/key" >/dev/null
   run --separate-stderr cc-open "$BATS_TEST_TMPDIR/r.json"
   assert_failure 1
-  assert_one_error
+  assert_one_error cc-open
   assert_stderr --partial "no terminal"
   run --separate-stderr cc-open --passphrase-fd 3 "$BATS_TEST_TMPDIR/r.json" 3< <(printf 'nope nope nope')
   assert_failure 4
-  assert_one_error
+  assert_one_error cc-open
   run cc-open --passphrase-fd 3 "$BATS_TEST_TMPDIR/r.json" 3< <(printf 'a decent passphrase 42')
   assert_success
 }
@@ -231,7 +221,7 @@ seal_at() {
   for args in "--frob" "-o x" "--raw --from pk:x" "--raw --pin-fd 3" "a b" "--pin-fd x"; do
     run --separate-stderr cc-open $args
     assert_failure 2
-    assert_one_error
+    assert_one_error cc-open
   done
 }
 
@@ -262,19 +252,19 @@ seal_at() {
   for f in flip short cut header trail; do
     run --separate-stderr cc-open --raw -o "$BATS_TEST_TMPDIR/out/$f" "$BATS_TEST_TMPDIR/$f.age"
     assert_failure 4
-    assert_one_error
+    assert_one_error cc-open
   done
   as_machine eve cc-key init --no-passphrase >/dev/null
   run --separate-stderr as_machine eve cc-open --raw -o "$BATS_TEST_TMPDIR/out/eve" "$BATS_TEST_TMPDIR/d.age"
   assert_failure 4
-  assert_one_error
+  assert_one_error cc-open
   assert_stderr --partial "not encrypted to this key"
   run --separate-stderr bash -c "echo 'hello' | cc-open --raw -o '$BATS_TEST_TMPDIR/out/x'"
   assert_failure 1
-  assert_one_error
+  assert_one_error cc-open
   run --separate-stderr bash -c "cc-open --raw -o '$BATS_TEST_TMPDIR/out/x' < /dev/null"
   assert_failure 1
-  assert_one_error
+  assert_one_error cc-open
   [ -z "$(ls -A "$BATS_TEST_TMPDIR/out")" ]
 }
 

@@ -9,17 +9,6 @@ PAYLOAD='{"s":"3c0a3f7a-1234-5678-abcd-ef1234567890","h":"laptop","p":"/home/me/
 
 setup() { setup_home; }
 
-# Exactly one "cc-seal: error:" line, optionally followed by one "cc-seal: hint:" line, nothing on stdout.
-assert_one_error() {
-  [ -z "$output" ] || fail "stdout not empty: $output"
-  [ "${#stderr_lines[@]}" -ge 1 ] && [ "${#stderr_lines[@]}" -le 2 ] || fail "stderr: $stderr"
-  [[ "${stderr_lines[0]}" == "cc-seal: error: "* ]] || fail "first line: ${stderr_lines[0]}"
-  [ "${#stderr_lines[@]}" -eq 1 ] || [[ "${stderr_lines[1]}" == "cc-seal: hint: "* ]] || fail "second line: ${stderr_lines[1]}"
-  [[ "$stderr" != *"    at "* ]] || fail "stack trace: $stderr"
-}
-
-pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }
-
 @test "--help on stdout with exit 0; --version" {
   run cc-seal --help
   assert_success
@@ -79,20 +68,20 @@ pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }
   quick_key
   run --separate-stderr bash -c "echo '$PAYLOAD' | cc-seal --to nobody"
   assert_failure 2
-  assert_one_error
+  assert_one_error cc-seal
   run --separate-stderr bash -c "echo '$PAYLOAD' | cc-seal --to pk:xxxx"
   assert_failure 2
-  assert_one_error
+  assert_one_error cc-seal
   k=pk:$(printf 'y%.0s' $(seq 52))
   run --separate-stderr bash -c "echo '$PAYLOAD' | cc-seal --to $k --to $k"
   assert_failure 2
-  assert_one_error
+  assert_one_error cc-seal
   run --separate-stderr bash -c "echo '$PAYLOAD' | CCKIT_PIN=x cc-seal --to $k --pin"
   assert_failure 2
-  assert_one_error
+  assert_one_error cc-seal
   run --separate-stderr bash -c "echo '$PAYLOAD' | cc-seal --to $k --burn"
   assert_failure 2
-  assert_one_error
+  assert_one_error cc-seal
   assert_stderr --partial "cannot be used together"
 }
 
@@ -112,7 +101,7 @@ pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }
   for pin in 123456 000000 password qwerty123 abcabcabc; do
     run --separate-stderr bash -c "echo '$PAYLOAD' | CCKIT_PIN='$pin' cc-seal --pin"
     assert_failure 1
-    assert_one_error
+    assert_one_error cc-seal
     assert_stderr --partial "PIN too weak"
     assert_stderr --partial "--generate-pin"
   done
@@ -125,7 +114,7 @@ pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }
   quick_key
   run --separate-stderr bash -c "echo '$PAYLOAD' | cc-seal --pin"
   assert_failure 1
-  assert_one_error
+  assert_one_error cc-seal
   assert_stderr --partial "CCKIT_PIN"
 }
 
@@ -150,7 +139,7 @@ pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }
   for args in "--armor" "-o x" "--raw --pin" "--raw --ttl 5" "--raw --burn" "--pin-fd 3" "--weak-pin" "--ttl 0" "--ttl abc" "--ttl -5" "--frob" "--pin-fd x --pin"; do
     run --separate-stderr bash -c "echo '$PAYLOAD' | cc-seal $args"
     assert_failure 2
-    assert_one_error
+    assert_one_error cc-seal
   done
 }
 
@@ -162,11 +151,11 @@ pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }
     printf '%s' "$input" > "$BATS_TEST_TMPDIR/in"
     run --separate-stderr bash -c "cc-seal < '$BATS_TEST_TMPDIR/in'"
     assert_failure 1
-    assert_one_error
+    assert_one_error cc-seal
   done
   run --separate-stderr cc-seal "$BATS_TEST_TMPDIR/does-not-exist"
   assert_failure 3
-  assert_one_error
+  assert_one_error cc-seal
 }
 
 @test "a project path that does not fit a DNS packet is refused, naming what to shorten" {
@@ -174,7 +163,7 @@ pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }
   long=/home/me/$(printf 'very-long-directory-name/%.0s' $(seq 20))
   run --separate-stderr bash -c "echo '{\"h\":\"laptop\",\"p\":\"$long\",\"s\":\"$SID\"}' | cc-seal"
   assert_failure 1
-  assert_one_error
+  assert_one_error cc-seal
   assert_stderr --partial "over the 912-byte limit"
   assert_stderr --partial "shorten the project path"
 }
@@ -182,23 +171,23 @@ pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }
 @test "key problems: missing (exit 3), readable by others (exit 1), encrypted without a TTY or passphrase (exit 1), wrong passphrase (exit 4)" {
   run --separate-stderr bash -c "echo '$PAYLOAD' | cc-seal"
   assert_failure 3
-  assert_one_error
+  assert_one_error cc-seal
   assert_stderr --partial "cc-key init"
   quick_key
   chmod 644 "$HOME/.pubky/secret_key"
   run --separate-stderr bash -c "echo '$PAYLOAD' | cc-seal"
   assert_failure 1
-  assert_one_error
+  assert_one_error cc-seal
   assert_stderr --partial "chmod 600"
   rm -f "$HOME/.pubky/secret_key"
   CCKIT_PASSPHRASE='a decent passphrase 42' cc-key init >/dev/null
   run --separate-stderr bash -c "echo '$PAYLOAD' | cc-seal"
   assert_failure 1
-  assert_one_error
+  assert_one_error cc-seal
   assert_stderr --partial "CCKIT_PASSPHRASE"
   run --separate-stderr bash -c "echo '$PAYLOAD' | cc-seal --passphrase-fd 3 3< <(printf 'wrong passphrase')"
   assert_failure 4
-  assert_one_error
+  assert_one_error cc-seal
   run bash -c "echo '$PAYLOAD' | cc-seal --passphrase-fd 3 3< <(printf 'a decent passphrase 42')"
   assert_success
 }
@@ -232,25 +221,25 @@ pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }
   echo old > "$BATS_TEST_TMPDIR/out/f.age"
   run --separate-stderr cc-seal --raw -o "$BATS_TEST_TMPDIR/out/f.age" "$BATS_TEST_TMPDIR/missing-input"
   assert_failure 3
-  assert_one_error
+  assert_one_error cc-seal
   [ "$(cat "$BATS_TEST_TMPDIR/out/f.age")" = old ]
   run --separate-stderr bash -c "echo data | cc-seal --raw --to nobody -o '$BATS_TEST_TMPDIR/out/f.age'"
   assert_failure 2
-  assert_one_error
+  assert_one_error cc-seal
   [ "$(ls -A "$BATS_TEST_TMPDIR/out")" = f.age ]
   echo new | cc-seal --raw -o "$BATS_TEST_TMPDIR/out/f.age"
   [ "$(cc-open --raw "$BATS_TEST_TMPDIR/out/f.age")" = new ]
   [ "$(ls -A "$BATS_TEST_TMPDIR/out")" = f.age ]
   run --separate-stderr bash -c "echo x | cc-seal --raw -o '$BATS_TEST_TMPDIR/no/such/dir/f.age'"
   assert_failure 1
-  assert_one_error
+  assert_one_error cc-seal
 }
 
 @test "raw: a bad age1 recipient or peer is a usage error before anything is written" {
   quick_key
   run --separate-stderr bash -c "echo x | cc-seal --raw --to age1notarecipient"
   assert_failure 2
-  assert_one_error
+  assert_one_error cc-seal
 }
 
 @test "raw: an interrupted -o run leaves neither a partial file nor a temp file" {

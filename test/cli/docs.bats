@@ -41,6 +41,18 @@ commands() { for f in "$ROOT"/bin/cc-*; do basename "$f"; done; }
   done
 }
 
+@test "every flag in a command's --help is in its man page and its bash, zsh and fish completions" {
+  for c in $(commands); do
+    # The flags a command documents: the first --flag on each option line of --help.
+    for flag in $("$c" --help | grep -E '^ +(-[a-zA-Z], )?--[a-z]' | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+      grep -q -- "$(printf '%s' "$flag" | sed 's/-/\\\\-/g')" "$ROOT/man/$c.1" || fail "$c.1 lacks $flag"
+      grep -q -- "$flag" "$ROOT/completions/bash/$c" || fail "bash completion of $c lacks $flag"
+      grep -q -- "${flag#--}" "$ROOT/completions/zsh/_$c" || fail "zsh completion of $c lacks $flag"
+      grep -q -- "-l ${flag#--}" "$ROOT/completions/fish/$c.fish" || fail "fish completion of $c lacks $flag"
+    done
+  done
+}
+
 @test "bash completion offers each command's flags after a dash" {
   for c in $(commands); do
     run bash -c "source '$ROOT/completions/bash/$c'; spec=\$(complete -p $c) || exit 1; fn=\${spec#*-F }; fn=\${fn%% *}

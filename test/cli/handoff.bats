@@ -40,7 +40,6 @@ sync_claude() { mkdir -p "$(home_of "$2")"; cp -R "$(home_of "$1")/.claude" "$(h
 # same_key FROM TO: the user copied their key to the other machine
 same_key() { mkdir -p "$(home_of "$2")/.pubky"; chmod 700 "$(home_of "$2")/.pubky"; cp -p "$(home_of "$1")/.pubky/secret_key" "$(home_of "$2")/.pubky/"; }
 
-pubkey_of() { on "$1" cc-key whoami | json_field pubkey; }
 
 @test "self: hand off on A, pick up on B with the same key; claude --resume runs in the project" {
   on a cc-key init --no-passphrase >/dev/null

@@ -38,3 +38,17 @@ quick_key() {
 json_field() {
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v=JSON.parse(s);for(const k of process.argv[1].split("."))v=v?.[k];process.stdout.write(typeof v==="object"?JSON.stringify(v):String(v))})' "$1"
 }
+
+# The one-error-line rule (DESIGN §2), for a `run --separate-stderr` of command $1:
+# nothing on stdout, "NAME: error: …", at most one "NAME: hint: …", no stack trace.
+assert_one_error() {
+  local name="$1"
+  [ -z "$output" ] || fail "stdout not empty: $output"
+  [ "${#stderr_lines[@]}" -ge 1 ] && [ "${#stderr_lines[@]}" -le 2 ] || fail "stderr: $stderr"
+  [[ "${stderr_lines[0]}" == "$name: error: "* ]] || fail "first line: ${stderr_lines[0]}"
+  [ "${#stderr_lines[@]}" -eq 1 ] || [[ "${stderr_lines[1]}" == "$name: hint: "* ]] || fail "second line: ${stderr_lines[1]}"
+  [[ "$stderr" != *"    at "* ]] || fail "stack trace: $stderr"
+}
+
+# The pk: of simulated machine $1 (see as_machine).
+pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }

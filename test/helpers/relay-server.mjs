@@ -20,7 +20,7 @@ if (!/^127\.\d+\.\d+\.\d+:\d+$/.test(bootstrap ?? '')) {
   process.exit(2);
 }
 
-// No routing-table file under $HOME: a stub storage keeps the relay stateless.
+// No routing-table file under $HOME: an in-memory storage keeps the relay stateless.
 const storage = { loadRoutingTable() {}, saveRoutingTable() {} };
 const dht = new PkarrDHT({ bootstrap: [bootstrap], storage });
 // Honour BEP 43 like the testnet nodes (lib/testnet.ts) and libtorrent: a

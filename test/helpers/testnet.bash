@@ -74,3 +74,12 @@ test_record() {
   local ttl="${1:-600}" blob="${2:-aGVsbG8=}"
   printf '{"blob":"%s","created_at":%s,"pubkey":"%s","ttl":%s}' "$blob" "$(date +%s)" "$(my_z32)" "$ttl"
 }
+
+# The usual per-test set-up of a DHT test: a fresh HOME on the file's testnet,
+# a key without passphrase, and a scratch working directory.
+dht_test_setup() {
+  setup_home
+  use_testnet
+  quick_key
+  cd "$BATS_TEST_TMPDIR"
+}
