@@ -42,7 +42,10 @@ demo: build
 install: build
 	mkdir -p $(LIBDIR) $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR)
 	cp -R package.json package-lock.json bin dist $(LIBDIR)/
-	cd $(LIBDIR) && npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild argon2 >/dev/null
+	# --ignore-scripts: the package's own prepare (a build) must not run here. argon2's install
+	# script is run on its own: it tests the prebuilt binary and compiles from source where
+	# that binary does not load (seen: it crashes on some glibc x86-64 machines).
+	cd $(LIBDIR) && npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild argon2 --no-audit --no-fund >/dev/null
 	for c in $(COMMANDS); do ln -sf $(PREFIX)/lib/cckit/bin/$$c $(BINDIR)/$$c; done
 	cp man/*.1 $(MANDIR)/
 	for c in $(COMMANDS); do \

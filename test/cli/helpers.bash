@@ -9,6 +9,10 @@ else
   load /usr/lib/bats/bats-assert/load.bash
 fi
 
+# The HOME the suite was started with: npm's own settings (registry, node
+# headers for native builds) live there, and only install tests need them.
+export CCKIT_TEST_REAL_HOME="${CCKIT_TEST_REAL_HOME:-$HOME}"
+
 setup_home() {
   export HOME="$BATS_TEST_TMPDIR/home"
   mkdir -p "$HOME"
