@@ -15,7 +15,6 @@ import {
   createCipheriv,
   createDecipheriv,
   createHmac,
-  createPrivateKey,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
@@ -25,6 +24,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { CliError, EXIT } from './cli/errors.ts';
+import { x25519PrivateKey, x25519PublicKey, x25519RawPublic, x25519PublicOf } from './ed25519.ts';
 
 export const INTRO = 'age-encryption.org/v1\n';
 export const CHUNK_SIZE = 64 * 1024;
@@ -36,8 +36,6 @@ export const FILE_KEY_SIZE = 16;
 export const MAX_HEADER_SIZE = 1 << 20;
 
 const X25519_LABEL = Buffer.from('age-encryption.org/v1/X25519');
-const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 const ZERO_NONCE = Buffer.alloc(12);
 const B64_NOPAD = /^[A-Za-z0-9+/]*$/;
 
@@ -70,27 +68,8 @@ function badHeader(why: string): CliError {
 
 // ── X25519 ───────────────────────────────────────────────────────────────
 
-function x25519PrivateKey(secret: Uint8Array): KeyObject {
-  const der = Buffer.concat([X25519_PKCS8_PREFIX, secret]);
-  try {
-    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-  } finally {
-    der.fill(0);
-  }
-}
-
-function x25519PublicKey(pub: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, pub]), format: 'der', type: 'spki' });
-}
-
-function rawPublic(key: KeyObject): Buffer {
-  return key.export({ format: 'der', type: 'spki' }).subarray(X25519_SPKI_PREFIX.length);
-}
-
 /** The X25519 public key of a raw secret scalar (clamped, as age does). */
-export function x25519PublicFromSecret(secret: Uint8Array): Buffer {
-  return rawPublic(createPublicKey(x25519PrivateKey(secret)));
-}
+export const x25519PublicFromSecret = x25519PublicOf;
 
 /** X25519 shared secret; a low-order peer point gives all zeros, which age forbids. */
 function sharedSecret(priv: KeyObject, peer: Uint8Array): Buffer | null {
@@ -132,7 +111,7 @@ function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Buffe
 export function wrapX25519(fileKey: Uint8Array, recipient: Uint8Array): Stanza {
   if (recipient.length !== 32) throw new CliError('ERR_BAD_RECIPIENT', 'an X25519 recipient must be 32 bytes');
   const eph = generateKeyPairSync('x25519');
-  const share = rawPublic(eph.publicKey);
+  const share = x25519RawPublic(eph.publicKey);
   const shared = sharedSecret(eph.privateKey, recipient);
   if (!shared) throw new CliError('ERR_BAD_RECIPIENT', 'recipient key is a low-order point', EXIT.USAGE);
   const wrapKey = hkdf(shared, Buffer.concat([share, recipient]), X25519_LABEL);
@@ -150,7 +129,7 @@ export interface X25519Identity {
 
 export function x25519Identity(secret: Uint8Array): X25519Identity {
   const key = x25519PrivateKey(secret);
-  return { key, publicKey: rawPublic(createPublicKey(key)) };
+  return { key, publicKey: x25519RawPublic(createPublicKey(key)) };
 }
 
 /**

@@ -39,15 +39,31 @@ export function edVerify(publicKey: Uint8Array, message: Uint8Array, signature: 
   }
 }
 
-/** X25519 public key of a raw 32-byte secret. */
-export function x25519PublicOf(secret: Uint8Array): Uint8Array {
+const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
+
+/** A raw 32-byte X25519 secret as a KeyObject (OpenSSL clamps it, as age does). */
+export function x25519PrivateKey(secret: Uint8Array): KeyObject {
   const der = Buffer.concat([X25519_PKCS8, secret]);
   try {
-    const spki = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
-    return new Uint8Array(spki.subarray(spki.length - 32));
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   } finally {
     der.fill(0);
   }
+}
+
+/** A raw 32-byte X25519 public key as a KeyObject. */
+export function x25519PublicKey(pub: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([X25519_SPKI, pub]), format: 'der', type: 'spki' });
+}
+
+/** The raw 32 bytes of an X25519 public KeyObject. */
+export function x25519RawPublic(key: KeyObject): Buffer {
+  return key.export({ format: 'der', type: 'spki' }).subarray(X25519_SPKI.length);
+}
+
+/** X25519 public key of a raw 32-byte secret. */
+export function x25519PublicOf(secret: Uint8Array): Buffer {
+  return x25519RawPublic(createPublicKey(x25519PrivateKey(secret)));
 }
 
 export function sha512(data: Uint8Array): Uint8Array {
