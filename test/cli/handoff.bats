@@ -230,3 +230,21 @@ same_key() { mkdir -p "$(home_of "$2")/.pubky"; chmod 700 "$(home_of "$2")/.pubk
   assert_line --index 0 "$(cd "$(home_of b)/src/app" && pwd -P)"
   assert_line --index 2 "$SID"
 }
+
+@test "a handoff in cclink's older v1.0 layout (bare id in the blob, host and project outside) is picked up too" {
+  on a cc-key init --no-passphrase >/dev/null
+  make_session a "$(home_of a)/app" "$SID"
+  same_key a b; sync_claude a b
+  proj=$(cd "$(home_of a)/app" && pwd -P)
+  run on a bash -c "cd '$ROOT' && node --import tsx test/helpers/cclink-v10-record.ts '$SID' desktop '$proj' | cc-dht-put"
+  assert_success
+  run on b cc-pickup --print --wait 20
+  assert_success
+  [ "$(echo "$output" | json_field handoff.payload.s)" = "$SID" ]
+  [ "$(echo "$output" | json_field handoff.payload.h)" = desktop ]
+  run on b cc-pickup -y --wait 20
+  assert_success
+  run cat "$BATS_TEST_TMPDIR/claude-ran"
+  assert_line --index 0 "$proj"
+  assert_line --index 2 "$SID"
+}
