@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 [ -f dist/cc-handoff.js ] || node build.mjs
+# Bold headings only on a terminal, and never with NO_COLOR.
+if [ -t 1 ] && [ -z "${NO_COLOR+x}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
 export PATH="$PWD/bin:$PATH" NO_COLOR=1
 unset CCKIT_KEY_FILE CCKIT_PASSPHRASE CCKIT_CONFIG_DIR CCKIT_STATE_DIR CCKIT_RELAYS
 
@@ -18,7 +20,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 # Run a command "on" a simulated machine: its own HOME, Claude dir and config.
 on() {
   local m="$1"; shift

@@ -248,3 +248,16 @@ same_key() { mkdir -p "$(home_of "$2")/.pubky"; chmod 700 "$(home_of "$2")/.pubk
   assert_line --index 0 "$proj"
   assert_line --index 2 "$SID"
 }
+
+@test "cc-pickup --qr shows the session id as a QR code (on stderr) that zbarimg decodes" {
+  on a cc-key init --no-passphrase >/dev/null
+  make_session a "$(home_of a)/app" "$SID"
+  same_key a b; sync_claude a b
+  (cd "$(home_of a)/app" && HOME="$(home_of a)" CLAUDE_CONFIG_DIR="$(home_of a)/.claude" cc-handoff >/dev/null)
+  run on b bash -c "cc-pickup --print --qr --wait 20 2> '$BATS_TEST_TMPDIR/qr.txt'"
+  assert_success
+  node "$ROOT/test/helpers/qr-text-to-pbm.mjs" < "$BATS_TEST_TMPDIR/qr.txt" > "$BATS_TEST_TMPDIR/qr.pbm"
+  run bash -c "zbarimg --raw -q '$BATS_TEST_TMPDIR/qr.pbm' 2>/dev/null"
+  assert_success
+  assert_output "$SID"
+}

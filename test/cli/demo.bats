@@ -1,0 +1,15 @@
+#!/usr/bin/env bats
+# README's first command (`make demo`): a full handoff between two simulated
+# machines on a private DHT testnet must keep working.
+load helpers
+
+setup() { setup_home; }
+
+@test "make demo: hands a session from desktop to laptop, then to a colleague's key only" {
+  run timeout 180 make -s -C "$ROOT" demo
+  assert_success
+  assert_output --partial "Published session 0b6f9d2e-5a4c-4e0b-9a53-2f7f2c1b8e11"
+  assert_output --partial '"argv":["claude","--resume","0b6f9d2e-5a4c-4e0b-9a53-2f7f2c1b8e11"]'
+  assert_output --partial "not with this key"
+  assert_output --partial "Done: the handoff crossed a real (private) DHT"
+}
