@@ -27,6 +27,8 @@ export class StageFailed extends CliError {
 export interface RunOptions {
   input?: string;
   env?: Record<string, string | undefined>;
+  /** 'ignore' for a question whose failure is an answer (is there a key here?). */
+  stderr?: 'inherit' | 'ignore';
 }
 
 /**
@@ -39,7 +41,7 @@ export async function pipeline(stages: string[][], opts: RunOptions = {}): Promi
     quiet: true,
     verbose: false,
     nothrow: true,
-    stdio: ['pipe', 'pipe', 'inherit'] as ['pipe', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', opts.stderr ?? 'inherit'] as ['pipe', 'pipe', 'inherit' | 'ignore'],
     env: { ...process.env, ...opts.env, PATH: `${binDir()}:${process.env.PATH ?? ''}` },
   };
   const base = $(options);

@@ -69,9 +69,10 @@ run('cc-pickup', USAGE, async (args) => {
     throw usageError('nothing to confirm on: there is no terminal', 'add -y to resume without asking, or --print');
   }
 
-  // The publisher: named, or ourselves (self mode: the same key on both machines).
-  const me = JSON.parse(await pipeline([['cc-key', 'whoami']], { env })).pubkey as string;
-  const from = who ?? me;
+  // Our own key: the default publisher (self mode: the same key on both machines), and
+  // who may burn. A PIN handoff from someone else needs no key here at all.
+  const whoami = async (stderr: 'inherit' | 'ignore') => JSON.parse(await pipeline([['cc-key', 'whoami']], { env, stderr })).pubkey as string;
+  const from = who ?? (await whoami('inherit'));
   const opened = await pipeline(
     [
       ['cc-dht-get', from, '--wait', String(wait), ...transport],
@@ -92,7 +93,8 @@ run('cc-pickup', USAGE, async (args) => {
     if (!(await confirm(`Resume session ${handoff.payload.s}${where} in ${plan.cwd}?`))) return 1;
   }
   if (handoff.burn) {
-    if (from === me || from.replace(/^pk:/, '') === me.replace(/^pk:/, '')) {
+    const me = who === undefined ? from : await whoami('ignore').catch(() => undefined);
+    if (me !== undefined && handoff.from === me) {
       await pipeline([['cc-dht-put', '--revoke', ...transport]], { env });
       process.stderr.write('cc-pickup: burned: the handoff record was removed from the DHT\n');
     } else {

@@ -102,6 +102,12 @@ same_key() { mkdir -p "$(home_of "$2")/.pubky"; chmod 700 "$(home_of "$2")/.pubk
   assert_failure 4
   CCKIT_PIN='tangerine-orbit-walnut-42' run on d cc-pickup "$pa" -y --wait 20
   assert_success
+  # A machine with no key of its own at all: the PIN is enough.
+  sync_claude a e
+  rm -f "$BATS_TEST_TMPDIR/claude-ran"
+  CCKIT_PIN='tangerine-orbit-walnut-42' run on e cc-pickup "$pa" -y --wait 20
+  assert_success
+  grep -qx -- "$SID" "$BATS_TEST_TMPDIR/claude-ran"
 }
 
 @test "--burn: the first pickup removes the record; a second pickup fails cleanly" {
