@@ -129,9 +129,11 @@ same_key() { mkdir -p "$(home_of "$2")/.pubky"; chmod 700 "$(home_of "$2")/.pubk
   on a cc-key init --no-passphrase >/dev/null
   make_session a "$(home_of a)/app" "$SID"
   same_key a b; sync_claude a b
-  run bash -c "cd '$(home_of a)/app' && HOME='$(home_of a)' CLAUDE_CONFIG_DIR='$(home_of a)/.claude' cc-handoff --ttl 1"
+  run bash -c "cd '$(home_of a)/app' && HOME='$(home_of a)' CLAUDE_CONFIG_DIR='$(home_of a)/.claude' cc-handoff --ttl 2"
   assert_success
-  sleep 2
+  # 2 s, not 1: cc-dht-put refuses a record that is already expired, and
+  # created_at is rounded down to the second the record was sealed in.
+  sleep 3
   run on b cc-pickup -y --wait 20
   assert_failure 5
   assert_output --partial "expired"
