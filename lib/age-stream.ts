@@ -292,6 +292,46 @@ function chunkNonce(nonce: Buffer, counter: number, last: boolean): Buffer {
 }
 
 /**
+ * Cuts a byte stream into fixed-size chunks for STREAM, holding back the
+ * latest full chunk until more input arrives: only at the end of the input is
+ * it known whether a chunk is the last one (whose nonce carries the flag).
+ * Full chunks that are not the last are handed to `middle` without copying
+ * when they lie whole in the caller's buffer.
+ */
+class ChunkBuffer {
+  readonly buf: Buffer;
+  fill = 0;
+
+  constructor(readonly size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  push(data: Buffer, middle: (chunk: Buffer) => void): void {
+    let off = 0;
+    while (off < data.length) {
+      if (this.fill === this.size) {
+        middle(this.buf);
+        this.fill = 0;
+      }
+      if (this.fill === 0 && data.length - off > this.size) {
+        middle(data.subarray(off, off + this.size));
+        off += this.size;
+        continue;
+      }
+      const n = Math.min(this.size - this.fill, data.length - off);
+      data.copy(this.buf, this.fill, off, off + n);
+      this.fill += n;
+      off += n;
+    }
+  }
+
+  /** What is held back: the last chunk, possibly empty. */
+  rest(): Buffer {
+    return this.buf.subarray(0, this.fill);
+  }
+}
+
+/**
  * Encrypts a byte stream in age's STREAM construction. A full chunk is held
  * back until more input arrives, because only then do we know it is not the
  * last one; the last chunk is full-sized when the input is a multiple of
@@ -300,8 +340,7 @@ function chunkNonce(nonce: Buffer, counter: number, last: boolean): Buffer {
 export class StreamSealer {
   private readonly key: Buffer;
   private readonly nonce = Buffer.alloc(12);
-  private readonly buf = Buffer.allocUnsafe(CHUNK_SIZE);
-  private fill = 0;
+  private readonly chunks = new ChunkBuffer(CHUNK_SIZE);
   private counter = 0;
   private done = false;
 
@@ -319,23 +358,7 @@ export class StreamSealer {
   /** Add plaintext; returns ciphertext pieces ready to write, in order. */
   push(data: Buffer): Buffer[] {
     const out: Buffer[] = [];
-    let off = 0;
-    while (off < data.length) {
-      if (this.fill === CHUNK_SIZE) {
-        this.seal(this.buf, false, out);
-        this.fill = 0;
-      }
-      if (this.fill === 0 && data.length - off > CHUNK_SIZE) {
-        // Straight from the caller's buffer: more input follows, so not the last chunk.
-        this.seal(data.subarray(off, off + CHUNK_SIZE), false, out);
-        off += CHUNK_SIZE;
-        continue;
-      }
-      const n = Math.min(CHUNK_SIZE - this.fill, data.length - off);
-      data.copy(this.buf, this.fill, off, off + n);
-      this.fill += n;
-      off += n;
-    }
+    this.chunks.push(data, (chunk) => this.seal(chunk, false, out));
     return out;
   }
 
@@ -343,7 +366,7 @@ export class StreamSealer {
   finish(): Buffer[] {
     if (this.done) throw new Error('StreamSealer finished twice');
     const out: Buffer[] = [];
-    this.seal(this.buf.subarray(0, this.fill), true, out);
+    this.seal(this.chunks.rest(), true, out);
     this.dispose();
     return out;
   }
@@ -351,7 +374,7 @@ export class StreamSealer {
   /** Forget the key and any buffered plaintext (also on failure). */
   dispose(): void {
     this.done = true;
-    this.buf.fill(0);
+    this.chunks.buf.fill(0);
     this.key.fill(0);
   }
 }
@@ -365,8 +388,7 @@ export class StreamSealer {
 export class StreamOpener {
   private readonly key: Buffer;
   private readonly nonce = Buffer.alloc(12);
-  private readonly buf = Buffer.allocUnsafe(SEALED_CHUNK_SIZE);
-  private fill = 0;
+  private readonly chunks = new ChunkBuffer(SEALED_CHUNK_SIZE);
   private counter = 0;
   private done = false;
 
@@ -404,33 +426,19 @@ export class StreamOpener {
   /** Add ciphertext; returns authenticated plaintext pieces. */
   push(data: Buffer): Buffer[] {
     const out: Buffer[] = [];
-    let off = 0;
-    while (off < data.length) {
-      if (this.fill === SEALED_CHUNK_SIZE) {
-        this.openMiddle(this.buf, out);
-        this.fill = 0;
-      }
-      if (this.fill === 0 && data.length - off > SEALED_CHUNK_SIZE) {
-        this.openMiddle(data.subarray(off, off + SEALED_CHUNK_SIZE), out);
-        off += SEALED_CHUNK_SIZE;
-        continue;
-      }
-      const n = Math.min(SEALED_CHUNK_SIZE - this.fill, data.length - off);
-      data.copy(this.buf, this.fill, off, off + n);
-      this.fill += n;
-      off += n;
-    }
+    this.chunks.push(data, (sealed) => this.openMiddle(sealed, out));
     return out;
   }
 
   /** The input ended: what is buffered must be the last chunk. */
   finish(): Buffer[] {
     if (this.done) throw new Error('StreamOpener finished twice');
-    if (this.fill < TAG_SIZE) {
+    const last = this.chunks.rest();
+    if (last.length < TAG_SIZE) {
       this.dispose();
       throw integrityError('ERR_AGE_TRUNCATED', 'age file is truncated (the final chunk is missing)');
     }
-    const pt = this.open(this.buf.subarray(0, this.fill), true);
+    const pt = this.open(last, true);
     this.dispose();
     if (!pt) {
       throw integrityError('ERR_AGE_TRUNCATED', 'age file is truncated or was tampered with (the final chunk does not authenticate)');
