@@ -2,7 +2,7 @@
 import { run, warn } from '../../lib/cli/run.ts';
 import { parse, exclusive, fdFlag, intFlag } from '../../lib/cli/args.ts';
 import { CliError, EXIT, usageError } from '../../lib/cli/errors.ts';
-import { parseJson, readInput, writeJson, writeLine } from '../../lib/cli/io.ts';
+import { readJson, writeJson, writeLine } from '../../lib/cli/io.ts';
 import { loadMyIdentity } from '../../lib/cli/load-identity.ts';
 import { checkName, DEFAULT_NAME } from '../../lib/pkarr.ts';
 import { checkNotExpired, checkPublisher, recordExpiry, recordObject } from '../../lib/dht/record-check.ts';
@@ -65,7 +65,7 @@ run(NAME, USAGE, async (argv) => {
   let record;
   if (!flags.revoke) {
     const what = 'a handoff record (JSON)';
-    record = recordObject(parseJson(await readInput(NAME, what, { path: positionals[0] }), what));
+    record = recordObject(await readJson(NAME, what, { path: positionals[0] }));
     text = JSON.stringify(record);
     checkNotExpired(record);
     expiresAt = recordExpiry(record);

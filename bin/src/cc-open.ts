@@ -1,8 +1,8 @@
 // cc-open — verify and decrypt a handoff record, or (--raw) decrypt an age file.
 import { run } from '../../lib/cli/run.ts';
 import { parse, fdFlag } from '../../lib/cli/args.ts';
-import { CliError, usageError } from '../../lib/cli/errors.ts';
-import { parseJson, readInput, writeJson } from '../../lib/cli/io.ts';
+import { usageError } from '../../lib/cli/errors.ts';
+import { readJson, writeJson } from '../../lib/cli/io.ts';
 import { loadMyIdentity } from '../../lib/cli/load-identity.ts';
 import { x25519Secret } from '../../lib/identity.ts';
 import { openRecord } from '../../lib/open-record.ts';
@@ -48,13 +48,6 @@ const SPECS = {
 
 const WHAT = "a handoff record (JSON from 'cc-seal' or 'cc-dht-get')";
 
-/** The JSON input (64 KiB is far above any record); blank input is "empty", not "invalid JSON". */
-async function readJsonText(path: string | undefined): Promise<Buffer> {
-  const data = await readInput(NAME, WHAT, { path, limit: 64 * 1024 });
-  if (data.toString('utf8').trim() === '') throw new CliError('ERR_EMPTY_INPUT', `empty input: expected ${WHAT}`);
-  return data;
-}
-
 run(NAME, USAGE, async (argv) => {
   const { flags, positionals } = parse(NAME, argv, SPECS, { maxPositionals: 1 });
   const passphraseFd = fdFlag('passphrase-fd', flags['passphrase-fd']);
@@ -78,7 +71,8 @@ run(NAME, USAGE, async (argv) => {
 
   if (flags.output !== undefined) throw usageError('--output applies only with --raw', `run '${NAME} --help' for usage`);
   const pinFd = fdFlag('pin-fd', flags['pin-fd']);
-  const record = parseJson(await readJsonText(positionals[0]), 'a handoff record');
+  // 64 KiB: far above any record.
+  const record = await readJson(NAME, WHAT, { path: positionals[0], limit: 64 * 1024 });
   let from: Uint8Array | undefined;
   if (flags.from !== undefined) {
     from = await resolvePeer(flags.from);

@@ -1,8 +1,8 @@
 // cc-seal — seal a session payload into a signed handoff record, or (--raw) any bytes into an age file.
 import { run } from '../../lib/cli/run.ts';
 import { parse, exclusive, fdFlag, intFlag } from '../../lib/cli/args.ts';
-import { CliError, usageError } from '../../lib/cli/errors.ts';
-import { parseJson, readInput } from '../../lib/cli/io.ts';
+import { usageError } from '../../lib/cli/errors.ts';
+import { readJson } from '../../lib/cli/io.ts';
 import { loadMyIdentity } from '../../lib/cli/load-identity.ts';
 import { hasTty, ttyWrite } from '../../lib/cli/tty.ts';
 import { x25519Public } from '../../lib/identity.ts';
@@ -68,13 +68,6 @@ const RAW_ONLY = ['armor', 'output'] as const;
 
 const WHAT = "a session payload (JSON from 'cc-session')";
 
-/** The JSON input (64 KiB is far above any payload); blank input is "empty", not "invalid JSON". */
-async function readJsonText(path: string | undefined): Promise<Buffer> {
-  const data = await readInput(NAME, WHAT, { path, limit: 64 * 1024 });
-  if (data.toString('utf8').trim() === '') throw new CliError('ERR_EMPTY_INPUT', `empty input: expected ${WHAT}`);
-  return data;
-}
-
 run(NAME, USAGE, async (argv) => {
   const { flags, positionals } = parse(NAME, argv, SPECS, { maxPositionals: 1 });
   const passphraseFd = fdFlag('passphrase-fd', flags['passphrase-fd']);
@@ -123,7 +116,8 @@ run(NAME, USAGE, async (argv) => {
   const ttl = intFlag('ttl', flags.ttl, DEFAULT_TTL, 1);
   const pinFd = fdFlag('pin-fd', flags['pin-fd']);
 
-  const payload = parsePayloadInput(parseJson(await readJsonText(positionals[0]), 'a session payload'));
+  // 64 KiB: far above any payload.
+  const payload = parsePayloadInput(await readJson(NAME, WHAT, { path: positionals[0], limit: 64 * 1024 }));
   let peer: Uint8Array | undefined;
   if (to.length) {
     peer = await resolvePeer(to[0]);

@@ -88,9 +88,15 @@ export function parseJson(data: Buffer | string, what: string): unknown {
   }
 }
 
-/** Read and parse JSON from stdin (or a path / `-`). */
-export async function readJson(name: string, what: string, path?: string): Promise<unknown> {
-  return parseJson(await readInput(name, what, { path }), what);
+/**
+ * Read and parse JSON from stdin (or a path / `-`). Blank input is "empty
+ * input", not "invalid JSON": the usual cause is an upstream command that
+ * failed and printed nothing.
+ */
+export async function readJson(name: string, what: string, opts: { path?: string; limit?: number } = {}): Promise<unknown> {
+  const data = await readInput(name, what, opts);
+  if (data.toString('utf8').trim() === '') throw new CliError('ERR_EMPTY_INPUT', `empty input: expected ${what}`, EXIT.FAILURE);
+  return parseJson(data, what);
 }
 
 /** Write one JSON document: pretty on a TTY, compact in a pipe. */
