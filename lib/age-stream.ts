@@ -397,16 +397,7 @@ export class StreamOpener {
   }
 
   private open(sealed: Buffer, last: boolean): Buffer | null {
-    const d = createDecipheriv('chacha20-poly1305', this.key, chunkNonce(this.nonce, this.counter, last), { authTagLength: TAG_SIZE });
-    d.setAuthTag(sealed.subarray(sealed.length - TAG_SIZE));
-    const pt = d.update(sealed.subarray(0, sealed.length - TAG_SIZE));
-    try {
-      d.final();
-    } catch {
-      pt.fill(0);
-      return null;
-    }
-    return pt;
+    return aeadOpen(this.key, chunkNonce(this.nonce, this.counter, last), sealed);
   }
 
   /** A full chunk with more data after it: it must not be the last chunk. */

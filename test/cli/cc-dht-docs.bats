@@ -6,13 +6,6 @@ setup() { setup_home; }
 
 CMDS="cc-dht-put cc-dht-get cc-testnet"
 
-# complete_bash CMD WORD...: what bash completion offers for the last word.
-complete_bash() {
-  local c="$1"; shift
-  bash -c "source '$ROOT/completions/bash/$c'; fn=\$(complete -p $c); fn=\${fn#*-F }; fn=\${fn%% *}
-    COMP_WORDS=($c $*); COMP_CWORD=$#; \$fn; printf '%s\n' \"\${COMPREPLY[@]}\""
-}
-
 @test "bash completion offers flags, transports and paired peer names" {
   run complete_bash cc-dht-get --tr
   assert_output -- "--transport"

@@ -268,28 +268,15 @@ seal_at() {
   [ -z "$(ls -A "$BATS_TEST_TMPDIR/out")" ]
 }
 
-@test "cc-open completions: bash offers flags and peer names, zsh and fish parse and list the flags" {
+@test "cc-open completions: bash offers flags and peer names, fish lists the flags" {
   mkdir -p "$XDG_CONFIG_HOME/cckit"
   printf '[[peer]]\nname = "alice"\npubkey = "pk:x"\naddrs = []\n' > "$XDG_CONFIG_HOME/cckit/peers.toml"
-  bash -n "$ROOT/completions/bash/cc-open"
-  run bash -c "source '$ROOT/completions/bash/cc-open'; COMP_WORDS=(cc-open --fr); COMP_CWORD=1; _cc_open; printf '%s\n' \"\${COMPREPLY[@]}\""
+  run complete_bash cc-open --fr
   assert_output "--from"
-  run bash -c "source '$ROOT/completions/bash/cc-open'; COMP_WORDS=(cc-open --from al); COMP_CWORD=2; _cc_open; printf '%s\n' \"\${COMPREPLY[@]}\""
+  run complete_bash cc-open --from al
   assert_output "alice"
-  if command -v zsh >/dev/null; then zsh -n "$ROOT/completions/zsh/_cc-open"; fi
-  grep -q '^#compdef cc-open$' "$ROOT/completions/zsh/_cc-open"
   if command -v fish >/dev/null; then
-    fish -n "$ROOT/completions/fish/cc-open.fish"
     run fish -c "source '$ROOT/completions/fish/cc-open.fish'; complete -C 'cc-open --ra'"
     assert_output --partial -- "--raw"
   fi
-}
-
-@test "man page renders without warnings and has every standard section" {
-  for s in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" ENVIRONMENT FILES EXAMPLES "SEE ALSO"; do
-    grep -q "^\.SH \"\?$s\"\?$" "$ROOT/man/cc-open.1" || fail "cc-open.1 lacks $s"
-    grep -q "^\.SH \"\?$s\"\?$" "$ROOT/man/cc-seal.1" || fail "cc-seal.1 lacks $s"
-  done
-  run bash -c "MANWIDTH=80 man --warnings -l '$ROOT/man/cc-open.1' 2>&1 >/dev/null; MANWIDTH=80 man --warnings -l '$ROOT/man/cc-seal.1' 2>&1 >/dev/null"
-  assert_output ""
 }

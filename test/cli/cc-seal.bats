@@ -265,18 +265,14 @@ setup() { setup_home; }
   done
 }
 
-@test "cc-seal completions: bash offers flags and peer names, zsh and fish parse and list the flags" {
+@test "cc-seal completions: bash offers flags and peer names, fish lists the flags" {
   mkdir -p "$XDG_CONFIG_HOME/cckit"
   printf '[[peer]]\nname = "bob"\npubkey = "pk:x"\naddrs = []\n' > "$XDG_CONFIG_HOME/cckit/peers.toml"
-  bash -n "$ROOT/completions/bash/cc-seal"
-  run bash -c "source '$ROOT/completions/bash/cc-seal'; COMP_WORDS=(cc-seal --gen); COMP_CWORD=1; _cc_seal; printf '%s\n' \"\${COMPREPLY[@]}\""
+  run complete_bash cc-seal --gen
   assert_output "--generate-pin"
-  run bash -c "source '$ROOT/completions/bash/cc-seal'; COMP_WORDS=(cc-seal --to b); COMP_CWORD=2; _cc_seal; printf '%s\n' \"\${COMPREPLY[@]}\""
+  run complete_bash cc-seal --to b
   assert_output "bob"
-  if command -v zsh >/dev/null; then zsh -n "$ROOT/completions/zsh/_cc-seal"; fi
-  grep -q '^#compdef cc-seal$' "$ROOT/completions/zsh/_cc-seal"
   if command -v fish >/dev/null; then
-    fish -n "$ROOT/completions/fish/cc-seal.fish"
     run fish -c "source '$ROOT/completions/fish/cc-seal.fish'; complete -C 'cc-seal --ra'"
     assert_output --partial -- "--raw"
   fi

@@ -36,6 +36,7 @@ commands() { for f in "$ROOT"/bin/cc-*; do basename "$f"; done; }
     [ -f "$ROOT/completions/zsh/_$c" ] || fail "no zsh completion for $c"
     [ -f "$ROOT/completions/fish/$c.fish" ] || fail "no fish completion for $c"
     bash -n "$ROOT/completions/bash/$c"
+    grep -q "^#compdef $c\$" "$ROOT/completions/zsh/_$c" || fail "_$c lacks #compdef $c"
     if command -v zsh >/dev/null; then zsh -n "$ROOT/completions/zsh/_$c"; fi
     if command -v fish >/dev/null; then fish -n "$ROOT/completions/fish/$c.fish"; fi
   done

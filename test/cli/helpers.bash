@@ -56,3 +56,10 @@ assert_one_error() {
 
 # The pk: of simulated machine $1 (see as_machine).
 pubkey_of() { as_machine "$1" cc-key whoami | json_field pubkey; }
+
+# complete_bash CMD WORD...: what the bash completion of CMD offers for the last WORD.
+complete_bash() {
+  local c="$1"; shift
+  bash -c "source '$ROOT/completions/bash/$c'; fn=\$(complete -p $c); fn=\${fn#*-F }; fn=\${fn%% *}
+    COMP_WORDS=($c $*); COMP_CWORD=$#; \$fn; printf '%s\n' \"\${COMPREPLY[@]}\""
+}
