@@ -45,11 +45,11 @@ const [first] = await once(testnet.stdout, 'data');
 const { bootstrap } = JSON.parse(first.toString().split('\n')[0]);
 process.env.CCKIT_BOOTSTRAP = bootstrap;
 
-const { generateIdentity, verify: verifyEd25519 } = await import('../lib/identity.ts');
+const { generateIdentity, verify: verifyEd25519 } = await import('../lib/identity/identity.ts');
 const { Network } = await import('../lib/dht/network.ts');
 const { publish } = await import('../lib/dht/publish.ts');
 const { resolveLatest } = await import('../lib/dht/resolve.ts');
-const { fullName } = await import('../lib/pkarr.ts');
+const { fullName } = await import('../lib/dht/pkarr.ts');
 
 const log = () => {};
 const median = (xs) => {

@@ -4,10 +4,10 @@ import { parse, fdFlag, intFlag } from '../../lib/cli/args.ts';
 import { CliError, EXIT, notFound } from '../../lib/cli/errors.ts';
 import { writeJson, writeLine } from '../../lib/cli/io.ts';
 import { ttyWrite } from '../../lib/cli/tty.ts';
-import { loadMyIdentity } from '../../lib/cli/load-identity.ts';
-import { resolvePeer } from '../../lib/peers.ts';
-import { formatPubkey } from '../../lib/identity.ts';
-import { checkName, DEFAULT_NAME, fullName, listTxt, readTxt } from '../../lib/pkarr.ts';
+import { loadMyIdentity } from '../../lib/identity/unlock.ts';
+import { resolvePeer } from '../../lib/pair/peers.ts';
+import { formatPubkey } from '../../lib/identity/identity.ts';
+import { checkName, DEFAULT_NAME, fullName, listTxt, readTxt } from '../../lib/dht/pkarr.ts';
 import { checkFoundUnder } from '../../lib/dht/record-check.ts';
 import { selectTransports } from '../../lib/dht/transports.ts';
 

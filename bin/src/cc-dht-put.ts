@@ -3,8 +3,8 @@ import { run, warn } from '../../lib/cli/run.ts';
 import { parse, exclusive, fdFlag, intFlag } from '../../lib/cli/args.ts';
 import { CliError, EXIT, usageError } from '../../lib/cli/errors.ts';
 import { readJson, writeJson, writeLine } from '../../lib/cli/io.ts';
-import { loadMyIdentity } from '../../lib/cli/load-identity.ts';
-import { checkName, DEFAULT_NAME } from '../../lib/pkarr.ts';
+import { loadMyIdentity } from '../../lib/identity/unlock.ts';
+import { checkName, DEFAULT_NAME } from '../../lib/dht/pkarr.ts';
 import { checkNotExpired, checkPublisher, recordExpiry, recordObject } from '../../lib/dht/record-check.ts';
 import { selectTransports } from '../../lib/dht/transports.ts';
 

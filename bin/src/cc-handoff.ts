@@ -6,9 +6,9 @@ import { parse, exclusive, intFlag, fdFlag } from '../../lib/cli/args.ts';
 import { writeJson } from '../../lib/cli/io.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { confirm, hasTty } from '../../lib/cli/tty.ts';
-import { pipeline } from '../../lib/porcelain.ts';
-import { unlockOnce } from '../../lib/porcelain-key.ts';
-import { describeExpiry, renderQr, listLine } from '../../lib/porcelain-text.ts';
+import { pipeline } from '../../lib/handoff/pipeline.ts';
+import { unlockOnce } from '../../lib/identity/unlock-once.ts';
+import { describeExpiry, renderQr, listLine } from '../../lib/handoff/text.ts';
 
 const USAGE = `Usage:
   cc-handoff [SESSION] [--share pk:…|NAME] [--pin [--generate-pin]] [--ttl S] [--burn] [--qr] [--json]

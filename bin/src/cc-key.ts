@@ -3,7 +3,7 @@ import { run } from '../../lib/cli/run.ts';
 import { parse, exclusive, fdFlag } from '../../lib/cli/args.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { writeJson, writeLine } from '../../lib/cli/io.ts';
-import * as keycmd from '../../lib/key-commands.ts';
+import * as keycmd from '../../lib/identity/key-commands.ts';
 
 const USAGE = `Usage:
   cc-key init [--no-passphrase] [--import FILE|-] [--force] [--passphrase-fd N]

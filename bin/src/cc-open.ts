@@ -3,11 +3,11 @@ import { run } from '../../lib/cli/run.ts';
 import { parse, fdFlag } from '../../lib/cli/args.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { readJson, writeJson } from '../../lib/cli/io.ts';
-import { loadMyIdentity } from '../../lib/cli/load-identity.ts';
-import { x25519Secret } from '../../lib/identity.ts';
-import { openRecord } from '../../lib/open-record.ts';
-import { resolvePeer } from '../../lib/peers.ts';
-import { readPin } from '../../lib/pin.ts';
+import { loadMyIdentity } from '../../lib/identity/unlock.ts';
+import { x25519Secret } from '../../lib/identity/identity.ts';
+import { openRecord } from '../../lib/handoff/open.ts';
+import { resolvePeer } from '../../lib/pair/peers.ts';
+import { readPin } from '../../lib/handoff/pin.ts';
 
 const NAME = 'cc-open';
 
@@ -56,7 +56,7 @@ run(NAME, USAGE, async (argv) => {
     for (const f of ['from', 'pin-fd'] as const) {
       if (flags[f] !== undefined) throw usageError(`--${f} applies to records, not to --raw`, `run '${NAME} --help' for usage`);
     }
-    const { rawInput, rawOutput, openRaw } = await import('../../lib/seal.ts');
+    const { rawInput, rawOutput, openRaw } = await import('../../lib/age/raw.ts');
     const input = rawInput(NAME, 'an age file', positionals[0]);
     const id = await loadMyIdentity(passphraseFd);
     const secret = x25519Secret(id.seed);

@@ -6,9 +6,9 @@ import { parse, intFlag, fdFlag } from '../../lib/cli/args.ts';
 import { writeJson } from '../../lib/cli/io.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { confirm, hasTty } from '../../lib/cli/tty.ts';
-import { pipeline, handOver } from '../../lib/porcelain.ts';
-import { unlockOnce } from '../../lib/porcelain-key.ts';
-import { renderQr } from '../../lib/porcelain-text.ts';
+import { pipeline, handOver } from '../../lib/handoff/pipeline.ts';
+import { unlockOnce } from '../../lib/identity/unlock-once.ts';
+import { renderQr } from '../../lib/handoff/text.ts';
 
 const USAGE = `Usage:
   cc-pickup [pk:…|NAME] [-y] [--print] [--qr] [--wait S] [--cwd DIR] [--json] [-- CLAUDE-ARGS…]

@@ -3,13 +3,13 @@ import { run } from '../../lib/cli/run.ts';
 import { parse, exclusive, fdFlag, intFlag } from '../../lib/cli/args.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { readJson } from '../../lib/cli/io.ts';
-import { loadMyIdentity } from '../../lib/cli/load-identity.ts';
+import { loadMyIdentity } from '../../lib/identity/unlock.ts';
 import { hasTty, ttyWrite } from '../../lib/cli/tty.ts';
-import { x25519Public } from '../../lib/identity.ts';
-import { resolvePeer } from '../../lib/peers.ts';
-import { checkPinStrength, generatePin, readPin } from '../../lib/pin.ts';
-import { parsePayloadInput } from '../../lib/record.ts';
-import { DEFAULT_TTL, sealRecord } from '../../lib/seal-record.ts';
+import { x25519Public } from '../../lib/identity/identity.ts';
+import { resolvePeer } from '../../lib/pair/peers.ts';
+import { checkPinStrength, generatePin, readPin } from '../../lib/handoff/pin.ts';
+import { parsePayloadInput } from '../../lib/handoff/record.ts';
+import { DEFAULT_TTL, sealRecord } from '../../lib/handoff/seal.ts';
 
 const NAME = 'cc-seal';
 
@@ -80,7 +80,7 @@ run(NAME, USAGE, async (argv) => {
     if (!flags.output && !flags.armor && process.stdout.isTTY) {
       throw usageError('refusing to write binary age data to a terminal', 'use --armor, -o FILE, or redirect stdout');
     }
-    const { rawInput, rawOutput, sealRaw, parseAgeRecipient } = await import('../../lib/seal.ts');
+    const { rawInput, rawOutput, sealRaw, parseAgeRecipient } = await import('../../lib/age/raw.ts');
     const input = rawInput(NAME, 'data to encrypt', positionals[0]); // a missing file fails before any passphrase is asked
     const recipients = [];
     for (const t of to) {

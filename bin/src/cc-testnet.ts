@@ -4,7 +4,7 @@ import { run } from '../../lib/cli/run.ts';
 import { parse, intFlag } from '../../lib/cli/args.ts';
 import { CliError, EXIT } from '../../lib/cli/errors.ts';
 import { writeLine } from '../../lib/cli/io.ts';
-import { startTestnet } from '../../lib/testnet.ts';
+import { startTestnet } from '../../lib/dht/testnet.ts';
 
 const NAME = 'cc-testnet';
 

@@ -12,8 +12,8 @@ import type HyperDHT from 'hyperdht';
 import type Persistent from 'hyperdht/lib/persistent.js';
 import type { Packet } from 'dns-packet';
 import dns from 'dns-packet';
-import { MAX_DNS_BYTES } from '../pkarr.ts';
-import type { Identity } from '../identity.ts';
+import { MAX_DNS_BYTES } from './pkarr.ts';
+import type { Identity } from '../identity/identity.ts';
 import type { Bootstrap } from './bootstrap.ts';
 
 export interface HyperRecord {

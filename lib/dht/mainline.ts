@@ -15,10 +15,10 @@
  * for loading it.
  */
 import { createHash } from 'node:crypto';
-import { verify } from '../identity.ts';
+import { verify } from '../identity/identity.ts';
 import type DHT from 'bittorrent-dht';
 import type { KNode } from 'bittorrent-dht';
-import { isVerified, verifyPacket, compareRecency, type SignedPacket, type VerifiedPacket } from '../pkarr.ts';
+import { isVerified, verifyPacket, compareRecency, type SignedPacket, type VerifiedPacket } from './pkarr.ts';
 import { loadRoutingCache, saveRoutingCache } from './routing-cache.ts';
 import type { Bootstrap } from './bootstrap.ts';
 

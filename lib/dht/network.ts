@@ -5,8 +5,8 @@
  */
 import type { Packet } from 'dns-packet';
 import { CliError, EXIT } from '../cli/errors.ts';
-import { mostRecent, type SignedPacket } from '../pkarr.ts';
-import type { Identity } from '../identity.ts';
+import { mostRecent, type SignedPacket } from './pkarr.ts';
+import type { Identity } from '../identity/identity.ts';
 import { hyperBootstrap, mainlineBootstrap, relayUrls, type Bootstrap } from './bootstrap.ts';
 import { Mainline, type Holder, type MainlineLookup, type PutOutcome } from './mainline.ts';
 import { relayGet, relayPut } from './relay.ts';

@@ -11,7 +11,7 @@
  *    pkarr.rebase), re-apply our change, sign again, retry. Bounded.
  */
 import { CliError, EXIT, notFound } from '../cli/errors.ts';
-import { formatPubkey, type Identity } from '../identity.ts';
+import { formatPubkey, type Identity } from '../identity/identity.ts';
 import {
   checkBudget,
   compareRecency,
@@ -24,7 +24,7 @@ import {
   setTxt,
   signPacket,
   type SignedPacket,
-} from '../pkarr.ts';
+} from './pkarr.ts';
 import type { Packet } from 'dns-packet';
 import type { Holder } from './mainline.ts';
 import { requireReachable, type Log, type Network, type Seen } from './network.ts';

@@ -5,7 +5,7 @@
  * `created_at + ttl`. Signatures and decryption are cc-open's job.
  */
 import { CliError, EXIT, authError, expiredError } from '../cli/errors.ts';
-import { formatPubkey, toZ32 } from '../identity.ts';
+import { formatPubkey, toZ32 } from '../identity/identity.ts';
 
 export type RecordObject = Record<string, unknown>;
 

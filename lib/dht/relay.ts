@@ -9,8 +9,8 @@
  * accept a precondition header but older ones do not, so a relay write is a
  * plain put of the packet merged from what the relays returned.
  */
-import { toZ32 } from '../identity.ts';
-import { fromRelayBody, isVerified, toRelayBody, type SignedPacket, type VerifiedPacket } from '../pkarr.ts';
+import { toZ32 } from '../identity/identity.ts';
+import { fromRelayBody, isVerified, toRelayBody, type SignedPacket, type VerifiedPacket } from './pkarr.ts';
 
 /** One slow relay must not hold a command for long. */
 export const RELAY_TIMEOUT_MS = 10_000;

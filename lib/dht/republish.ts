@@ -7,7 +7,7 @@
  * longer carries our record (revoked, or replaced by a newer handoff) there
  * is nothing left to keep alive and the loop ends.
  */
-import { compareRecency, fullName, readTxt, type SignedPacket } from '../pkarr.ts';
+import { compareRecency, fullName, readTxt, type SignedPacket } from './pkarr.ts';
 import type { Log, Network, Seen } from './network.ts';
 import type { PublishResult } from './publish.ts';
 import type { Transport } from './transports.ts';

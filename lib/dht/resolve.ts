@@ -3,7 +3,7 @@
  * optionally waiting (bounded) while the record is not there yet: the
  * normal case right after a publish on another machine.
  */
-import { readTxt } from '../pkarr.ts';
+import { readTxt } from './pkarr.ts';
 import { requireReachable, type Network, type Seen, type Snapshot } from './network.ts';
 
 export interface ResolveResult {

@@ -1,5 +1,5 @@
 // Type declarations for the untyped DHT dependencies, only as much of each
-// API as lib/pkarr.ts and lib/dht/ use. Kept here so that those modules stay
+// API as lib/dht/pkarr.ts and lib/dht/ use. Kept here so that those modules stay
 // type-checked instead of falling back to `any` at every call.
 
 declare module 'bencode' {

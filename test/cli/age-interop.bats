@@ -49,8 +49,8 @@ make_data() { head -c "$1" /dev/urandom > "$BATS_TEST_TMPDIR/data.$1"; }
   record=$(echo "$PAYLOAD" | CCKIT_PIN='tall-otter-basil-91' cc-seal --pin)
   salt=$(echo "$record" | json_field pin_salt)
   (cd "$ROOT" && SALT="$salt" node --import tsx --input-type=module -e "
-    import { derivePinKey } from './lib/pin.ts';
-    import { ageIdentityFromX25519 } from './lib/identity.ts';
+    import { derivePinKey } from './lib/handoff/pin.ts';
+    import { ageIdentityFromX25519 } from './lib/identity/identity.ts';
     const key = await derivePinKey(Buffer.from('tall-otter-basil-91'), Buffer.from(process.env.SALT, 'base64'));
     console.log(ageIdentityFromX25519(key));
   ") > "$BATS_TEST_TMPDIR/pin.identity"

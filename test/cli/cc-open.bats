@@ -17,8 +17,8 @@ set_field() {
 # Seal with this HOME's key as if the clock said $1 (seconds from now), TTL $2.
 seal_at() {
   (cd "$ROOT" && OFFSET="$1" TTL="$2" node --import tsx --input-type=module -e "
-    import { loadMyIdentity } from './lib/cli/load-identity.ts';
-    import { sealRecord } from './lib/seal-record.ts';
+    import { loadMyIdentity } from './lib/identity/unlock.ts';
+    import { sealRecord } from './lib/handoff/seal.ts';
     const id = await loadMyIdentity();
     const now = Math.floor(Date.now() / 1000) + Number(process.env.OFFSET);
     process.stdout.write(await sealRecord({ payload: { h: 'h', p: '/p', s: '$SID' }, seed: id.seed, ttl: Number(process.env.TTL), burn: false, now }) + '\n');

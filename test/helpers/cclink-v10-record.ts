@@ -3,11 +3,11 @@
 // sit in the record's outer fields. The blob is encrypted with typage, not
 // cckit's own age code. Usage:
 //   node --import tsx test/helpers/cclink-v10-record.ts SESSION HOSTNAME PROJECT
-import { ageEncrypt } from '../../lib/age.ts';
-import { ageRecipient, identityFromSeed, toZ32 } from '../../lib/identity.ts';
-import { readKeyFile } from '../../lib/keyfile.ts';
+import { ageEncrypt } from '../../lib/identity/envelope-age.ts';
+import { ageRecipient, identityFromSeed, toZ32 } from '../../lib/identity/identity.ts';
+import { readKeyFile } from '../../lib/identity/key-file.ts';
 import { keyFilePath } from '../../lib/config.ts';
-import { serializeRecord, signRecord } from '../../lib/record.ts';
+import { serializeRecord, signRecord } from '../../lib/handoff/record.ts';
 
 const [session, hostname, project] = process.argv.slice(2);
 const key = readKeyFile(keyFilePath());

@@ -1,8 +1,8 @@
 // Signs a record around ANY payload with the current HOME's key, skipping
 // cc-seal's input checks: what a hostile or buggy publisher could put on the
 // DHT. Usage: node --import tsx test/helpers/forge-record.ts '{"s":…,"h":…,"p":…}'
-import { sealRecord } from '../../lib/seal-record.ts';
-import { readKeyFile } from '../../lib/keyfile.ts';
+import { sealRecord } from '../../lib/handoff/seal.ts';
+import { readKeyFile } from '../../lib/identity/key-file.ts';
 import { keyFilePath } from '../../lib/config.ts';
 
 const key = readKeyFile(keyFilePath());

@@ -23,7 +23,7 @@ if (!/^127\.\d+\.\d+\.\d+:\d+$/.test(bootstrap ?? '')) {
 // No routing-table file under $HOME: an in-memory storage keeps the relay stateless.
 const storage = { loadRoutingTable() {}, saveRoutingTable() {} };
 const dht = new PkarrDHT({ bootstrap: [bootstrap], storage });
-// Honour BEP 43 like the testnet nodes (lib/testnet.ts) and libtorrent: a
+// Honour BEP 43 like the testnet nodes (lib/dht/testnet.ts) and libtorrent: a
 // client that says `ro: 1` is answered but not added to the routing table,
 // or the relay's own lookups would wait on every command that has exited.
 const rpc = dht._dht._rpc;

@@ -4,8 +4,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateIdentity, type Identity } from '../../lib/identity.ts';
-import { fullName } from '../../lib/pkarr.ts';
+import { generateIdentity, type Identity } from '../../lib/identity/identity.ts';
+import { fullName } from '../../lib/dht/pkarr.ts';
 import { Network } from '../../lib/dht/network.ts';
 import { publish, type PublishResult } from '../../lib/dht/publish.ts';
 import { resolveLatest, type ResolveResult } from '../../lib/dht/resolve.ts';

@@ -1,5 +1,5 @@
-// age v1 files written and read with node:crypto (lib/age-stream.ts), the
-// armor (lib/armor-stream.ts) and raw mode's streaming (lib/seal.ts):
+// age v1 files written and read with node:crypto (lib/age/stream.ts), the
+// armor (lib/age/armor.ts) and raw mode's streaming (lib/age/raw.ts):
 // checked against typage (an independent implementation) both ways, at the
 // STREAM chunk boundaries, and against every kind of damaged file.
 import { test } from 'node:test';
@@ -21,10 +21,10 @@ import {
   StreamSealer,
   wrapX25519,
   x25519PublicFromSecret,
-} from '../../lib/age-stream.ts';
-import { ArmorDecoder, ArmorEncoder, looksArmored } from '../../lib/armor-stream.ts';
-import { openRaw, parseAgeRecipient, rawOutput, sealRaw, type RawSink } from '../../lib/seal.ts';
-import { ageIdentityFromX25519, ageRecipientFromX25519 } from '../../lib/identity.ts';
+} from '../../lib/age/stream.ts';
+import { ArmorDecoder, ArmorEncoder, looksArmored } from '../../lib/age/armor.ts';
+import { openRaw, parseAgeRecipient, rawOutput, sealRaw, type RawSink } from '../../lib/age/raw.ts';
+import { ageIdentityFromX25519, ageRecipientFromX25519 } from '../../lib/identity/identity.ts';
 import { CliError } from '../../lib/cli/errors.ts';
 
 const secret = randomBytes(32);
@@ -339,7 +339,7 @@ test('armor decoding rejects: long lines, bad base64, non-canonical padding, sho
   assert.ok(dearmor('-----BEGIN AGE ENCRYPTED FILE-----\nYQ==\n-----END AGE ENCRYPTED FILE-----\n').equals(Buffer.from('a')));
 });
 
-// ── raw mode (lib/seal.ts) ───────────────────────────────────────────────
+// ── raw mode (lib/age/raw.ts) ───────────────────────────────────────────────
 
 test('raw mode: binary and armored round trips through the streaming API, typage agrees', async () => {
   for (const n of [0, 1, 65536, 200000]) {

@@ -3,8 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { isolate, get, put, withNetwork, generateIdentity } from '../helpers/testnet-env.ts';
-import { startTestnet, type Testnet } from '../../lib/testnet.ts';
-import { fullName, readTxt } from '../../lib/pkarr.ts';
+import { startTestnet, type Testnet } from '../../lib/dht/testnet.ts';
+import { fullName, readTxt } from '../../lib/dht/pkarr.ts';
 import { hyperBootstrap } from '../../lib/dht/bootstrap.ts';
 
 isolate();

@@ -7,9 +7,9 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { isolate, get, put, generateIdentity } from '../helpers/testnet-env.ts';
-import { startTestnet, type Testnet } from '../../lib/testnet.ts';
-import { encodeDns, fullName, readTxt, setTxt, signPacket, toRelayBody } from '../../lib/pkarr.ts';
-import { toZ32 } from '../../lib/identity.ts';
+import { startTestnet, type Testnet } from '../../lib/dht/testnet.ts';
+import { encodeDns, fullName, readTxt, setTxt, signPacket, toRelayBody } from '../../lib/dht/pkarr.ts';
+import { toZ32 } from '../../lib/identity/identity.ts';
 import { relayGet, relayPut } from '../../lib/dht/relay.ts';
 import { relayUrls } from '../../lib/dht/bootstrap.ts';
 

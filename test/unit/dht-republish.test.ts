@@ -4,11 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { isolate, get, put, withNetwork, generateIdentity, log } from '../helpers/testnet-env.ts';
-import { startTestnet, type Testnet } from '../../lib/testnet.ts';
-import { fullName, readTxt } from '../../lib/pkarr.ts';
+import { startTestnet, type Testnet } from '../../lib/dht/testnet.ts';
+import { fullName, readTxt } from '../../lib/dht/pkarr.ts';
 import { publish } from '../../lib/dht/publish.ts';
 import { republish, type RepublishTick } from '../../lib/dht/republish.ts';
-import type { Identity } from '../../lib/identity.ts';
+import type { Identity } from '../../lib/identity/identity.ts';
 
 isolate();
 let tn: Testnet;

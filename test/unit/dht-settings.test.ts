@@ -10,7 +10,7 @@ import { PUBLIC_ROUTERS, assertLocalOnly, hyperBootstrap, isLoopbackHost, mainli
 import { selectTransports } from '../../lib/dht/transports.ts';
 import { loadRoutingCache, routingCachePath, saveRoutingCache } from '../../lib/dht/routing-cache.ts';
 import { checkFoundUnder, checkNotExpired, checkPublisher, recordExpiry, recordObject } from '../../lib/dht/record-check.ts';
-import { generateIdentity, toZ32 } from '../../lib/identity.ts';
+import { generateIdentity, toZ32 } from '../../lib/identity/identity.ts';
 
 // config.toml is read once per process: write it before anything reads it.
 const dir = isolate();

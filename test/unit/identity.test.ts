@@ -19,7 +19,7 @@ import {
   x25519Secret,
   sign,
   verify,
-} from '../../lib/identity.ts';
+} from '../../lib/identity/identity.ts';
 import { CliError } from '../../lib/cli/errors.ts';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/identity.json', import.meta.url), 'utf8'));

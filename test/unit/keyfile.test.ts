@@ -5,9 +5,9 @@ import { readFileSync, writeFileSync, mkdtempSync, chmodSync, statSync, readdirS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { parseKeyFile, decryptSeed, encryptSeed, readKeyFile, writeKeyFile, encodePlainKey, loadIdentity, KEY_INFO } from '../../lib/keyfile.ts';
-import { stretch } from '../../lib/kdf.ts';
-import { ageIdentityFromX25519 } from '../../lib/identity.ts';
+import { parseKeyFile, decryptSeed, encryptSeed, readKeyFile, writeKeyFile, encodePlainKey, loadIdentity, KEY_INFO } from '../../lib/identity/key-file.ts';
+import { stretch } from '../../lib/identity/kdf.ts';
+import { ageIdentityFromX25519 } from '../../lib/identity/identity.ts';
 import { CliError, EXIT } from '../../lib/cli/errors.ts';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/identity.json', import.meta.url), 'utf8'));

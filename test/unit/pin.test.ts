@@ -14,9 +14,9 @@ import {
   GENERATED_PIN_BITS,
   MIN_PIN_BITS,
   readPin,
-} from '../../lib/pin.ts';
-import { x25519PublicFromSecret } from '../../lib/age-stream.ts';
-import { ageRecipientFromX25519 } from '../../lib/identity.ts';
+} from '../../lib/handoff/pin.ts';
+import { x25519PublicFromSecret } from '../../lib/age/stream.ts';
+import { ageRecipientFromX25519 } from '../../lib/identity/identity.ts';
 import { CliError } from '../../lib/cli/errors.ts';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/record-pin.json', import.meta.url), 'utf8'));

@@ -1,4 +1,4 @@
-// lib/pkarr.ts: SignedPacket encoding, verification, recency, TXT
+// lib/dht/pkarr.ts: SignedPacket encoding, verification, recency, TXT
 // build/merge/remove, the size budget; checked against test vectors and the
 // npm pkarr 1.3.0 package as an oracle.
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import dns from 'dns-packet';
 import { SignedPacket as PkarrPacket, generateKeyPair } from 'pkarr';
-import { identityFromSeed, toZ32 } from '../../lib/identity.ts';
+import { identityFromSeed, toZ32 } from '../../lib/identity/identity.ts';
 import {
   MAX_DNS_BYTES,
   checkBudget,
@@ -32,7 +32,7 @@ import {
   toRelayBody,
   txtChunks,
   verifyPacket,
-} from '../../lib/pkarr.ts';
+} from '../../lib/dht/pkarr.ts';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/pkarr-signed-packets.json', import.meta.url), 'utf8'));
 const seed = Buffer.from(vectors.seed_hex, 'hex');

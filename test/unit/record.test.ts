@@ -20,7 +20,7 @@ import {
   signatureValid,
   signRecord,
   type HandoffRecord,
-} from '../../lib/record.ts';
+} from '../../lib/handoff/record.ts';
 import { CliError } from '../../lib/cli/errors.ts';
 
 const canon = JSON.parse(readFileSync(new URL('../vectors/record-canonical.json', import.meta.url), 'utf8'));

@@ -10,11 +10,11 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
-import { sealRecord } from '../../lib/seal-record.ts';
-import { openRecord, MAX_CLOCK_SKEW, type OpenRecordOptions } from '../../lib/open-record.ts';
-import { openBytes } from '../../lib/age-stream.ts';
-import { ed25519PublicFromSeed, parseRecord, serializeRecord, signRecord, MAX_RECORD_JSON } from '../../lib/record.ts';
-import { ageIdentity, ageRecipient, toZ32, x25519Public, x25519Secret } from '../../lib/identity.ts';
+import { sealRecord } from '../../lib/handoff/seal.ts';
+import { openRecord, MAX_CLOCK_SKEW, type OpenRecordOptions } from '../../lib/handoff/open.ts';
+import { openBytes } from '../../lib/age/stream.ts';
+import { ed25519PublicFromSeed, parseRecord, serializeRecord, signRecord, MAX_RECORD_JSON } from '../../lib/handoff/record.ts';
+import { ageIdentity, ageRecipient, toZ32, x25519Public, x25519Secret } from '../../lib/identity/identity.ts';
 import { CliError } from '../../lib/cli/errors.ts';
 
 const keys = JSON.parse(readFileSync(new URL('../vectors/record-keys.json', import.meta.url), 'utf8'));

@@ -1,10 +1,10 @@
-// lib/testnet.ts: every socket on 127.0.0.1, a connected network, BEP 43
+// lib/dht/testnet.ts: every socket on 127.0.0.1, a connected network, BEP 43
 // read-only clients kept out of routing tables, and a clean stop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { isolate, get, put, generateIdentity } from '../helpers/testnet-env.ts';
-import { startTestnet } from '../../lib/testnet.ts';
+import { startTestnet } from '../../lib/dht/testnet.ts';
 
 isolate();
 

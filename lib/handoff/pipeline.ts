@@ -7,13 +7,13 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realpathSync } from 'node:fs';
-import { CliError, type ExitCode } from './cli/errors.ts';
+import { CliError, type ExitCode } from '../cli/errors.ts';
 
 /** The bin/ folder next to the running bundle (dist/ → ../bin), first on PATH. */
 function binDir(): string {
   const here = dirname(realpathSync(fileURLToPath(import.meta.url)));
-  // Bundled: dist/cc-handoff.js → ../bin. From source (tests): lib/ → ../bin.
-  return join(here, '..', 'bin');
+  // Bundled: dist/cc-handoff.js → ../bin. From source (tests): lib/handoff/ → ../../bin.
+  return here.endsWith(join('lib', 'handoff')) ? join(here, '..', '..', 'bin') : join(here, '..', 'bin');
 }
 
 /** A stage failed: its own `cc-NAME: error:` line already reached stderr. */

@@ -4,7 +4,7 @@
  * has `bootstrap: false`, the others bootstrap from it. Nothing here ever
  * binds or sends outside the loopback interface.
  */
-import { verify as edVerify } from './identity.ts';
+import { verify as edVerify } from '../identity/identity.ts';
 import type DHT from 'bittorrent-dht';
 import type { HyperTestnet } from 'hyperdht/testnet.js';
 

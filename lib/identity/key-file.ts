@@ -9,12 +9,12 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { CliError, EXIT } from './cli/errors.ts';
-import { ageDecrypt, ageEncrypt } from './age.ts';
+import { CliError, EXIT } from '../cli/errors.ts';
+import { ageDecrypt, ageEncrypt } from './envelope-age.ts';
 import { stretch, DEFAULT_ARGON2, checkArgon2Params, type Argon2Params } from './kdf.ts';
 import { ageIdentityFromX25519, ageRecipientFromX25519, identityFromSeed, type Identity } from './identity.ts';
 import { x25519PublicOf } from './ed25519.ts';
-import { writeFileAtomic } from './secure-file.ts';
+import { writeFileAtomic } from '../secure-file.ts';
 
 export const ENVELOPE_MAGIC = Buffer.from('CCLINKEK', 'ascii');
 export const ENVELOPE_VERSION = 1;

@@ -4,9 +4,9 @@
  * --passphrase-fd, CCKIT_PASSPHRASE or the terminal.
  */
 import { keyFilePath } from '../config.ts';
-import { loadIdentity } from '../keyfile.ts';
-import type { Identity } from '../identity.ts';
-import { readSecret } from './secret.ts';
+import { loadIdentity } from './key-file.ts';
+import type { Identity } from './identity.ts';
+import { readSecret } from '../cli/secret.ts';
 
 export function passphraseSource(fd: number | undefined, prompt = 'Passphrase for the cckit key: ') {
   return () => readSecret({ what: 'passphrase', env: 'CCKIT_PASSPHRASE', fdFlag: 'passphrase-fd', fd, prompt });

@@ -8,7 +8,7 @@ import { closeSync, constants, createReadStream, fstatSync, fsyncSync, openSync,
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { bech32 } from '@scure/base';
-import { CliError, EXIT, usageError } from './cli/errors.ts';
+import { CliError, EXIT, usageError } from '../cli/errors.ts';
 import {
   encodeHeader,
   HeaderScanner,
@@ -24,9 +24,9 @@ import {
   verifyHeaderMac,
   wrapX25519,
   x25519Identity,
-} from './age-stream.ts';
-import { ArmorDecoder, ArmorEncoder, looksArmored } from './armor-stream.ts';
-import { ageRecipientFromX25519 } from './identity.ts';
+} from './stream.ts';
+import { ArmorDecoder, ArmorEncoder, looksArmored } from './armor.ts';
+import { ageRecipientFromX25519 } from '../identity/identity.ts';
 
 /** Read in large blocks: fewer round trips through the event loop. */
 const READ_BLOCK = 1 << 20;

@@ -11,9 +11,9 @@
  * otherwise, and can generate a strong one.
  */
 import { randomInt } from 'node:crypto';
-import { CliError, EXIT } from './cli/errors.ts';
-import { readSecret } from './cli/secret.ts';
-import { DEFAULT_ARGON2, stretch } from './kdf.ts';
+import { CliError, EXIT } from '../cli/errors.ts';
+import { readSecret } from '../cli/secret.ts';
+import { DEFAULT_ARGON2, stretch } from '../identity/kdf.ts';
 
 export const PIN_INFO = 'cclink-pin-v1';
 export const PIN_SALT_SIZE = 32;

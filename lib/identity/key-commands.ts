@@ -2,12 +2,12 @@
  * What cc-key does, as functions: init, whoami, recipient, age-identity, passwd.
  */
 import { readFileSync } from 'node:fs';
-import { keyFilePath } from './config.ts';
-import { CliError, EXIT, usageError } from './cli/errors.ts';
-import { readInput } from './cli/io.ts';
-import { readSecret } from './cli/secret.ts';
-import { warn } from './cli/run.ts';
-import { passphraseSource } from './cli/load-identity.ts';
+import { keyFilePath } from '../config.ts';
+import { CliError, EXIT, usageError } from '../cli/errors.ts';
+import { readInput } from '../cli/io.ts';
+import { readSecret } from '../cli/secret.ts';
+import { warn } from '../cli/run.ts';
+import { passphraseSource } from './unlock.ts';
 import {
   ageIdentity,
   ageRecipient,
@@ -18,7 +18,7 @@ import {
   parsePubkey,
   type Identity,
 } from './identity.ts';
-import { decryptSeed, encodePlainKey, encryptSeed, parseKeyFile, readKeyFile, writeKeyFile, loadIdentity } from './keyfile.ts';
+import { decryptSeed, encodePlainKey, encryptSeed, parseKeyFile, readKeyFile, writeKeyFile, loadIdentity } from './key-file.ts';
 
 export interface WhoAmI {
   pubkey: string;

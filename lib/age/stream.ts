@@ -2,7 +2,7 @@
  * age v1 files (https://age-encryption.org/v1) with node:crypto: X25519
  * recipient stanzas, the header and its MAC, and the STREAM payload
  * (ChaCha20-Poly1305 over 64 KiB chunks). Used for record blobs (in memory)
- * and for raw files of any size (streamed by lib/seal.ts).
+ * and for raw files of any size (streamed by lib/age/raw.ts).
  *
  * Why native rather than typage (npm age-encryption): start-up and
  * throughput are the product. typage's pure-JS X25519 costs ~25 ms per
@@ -23,8 +23,8 @@ import {
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
-import { CliError, EXIT } from './cli/errors.ts';
-import { x25519PrivateKey, x25519PublicKey, x25519RawPublic, x25519PublicOf } from './ed25519.ts';
+import { CliError, EXIT } from '../cli/errors.ts';
+import { x25519PrivateKey, x25519PublicKey, x25519RawPublic, x25519PublicOf } from '../identity/ed25519.ts';
 
 export const INTRO = 'age-encryption.org/v1\n';
 export const CHUNK_SIZE = 64 * 1024;

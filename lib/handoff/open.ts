@@ -5,9 +5,9 @@
  * that order so that a forged or expired record never asks for a secret.
  */
 import z32 from 'z32';
-import { CliError, EXIT } from './cli/errors.ts';
-import { openBytes } from './age-stream.ts';
-import { bytesEqual, formatPubkey, toZ32, x25519Secret } from './identity.ts';
+import { CliError, EXIT } from '../cli/errors.ts';
+import { openBytes } from '../age/stream.ts';
+import { bytesEqual, formatPubkey, toZ32, x25519Secret } from '../identity/identity.ts';
 import { derivePinKey, PIN_SALT_SIZE } from './pin.ts';
 import { decodeBase64Strict, parseBlobPlaintext, parseRecord, signatureValid, type HandoffRecord, type Payload } from './record.ts';
 

@@ -7,7 +7,7 @@ import z32 from 'z32';
 import { randomBytes } from 'node:crypto';
 import { edPublicKey, edSign, edVerify, edToMontgomery, isValidEdPublicKey, sha512 } from './ed25519.ts';
 import { bech32 } from '@scure/base';
-import { CliError, EXIT } from './cli/errors.ts';
+import { CliError, EXIT } from '../cli/errors.ts';
 
 /** A loaded identity: the 32-byte seed and its public key. */
 export interface Identity {

@@ -5,7 +5,7 @@
  * accepted, a short line must be the last one before the footer, and at
  * most 1024 bytes of whitespace after the footer.
  */
-import { CliError, EXIT } from './cli/errors.ts';
+import { CliError, EXIT } from '../cli/errors.ts';
 
 export const ARMOR_HEADER = '-----BEGIN AGE ENCRYPTED FILE-----';
 export const ARMOR_FOOTER = '-----END AGE ENCRYPTED FILE-----';

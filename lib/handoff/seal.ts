@@ -8,8 +8,8 @@
  * only inside the blob.
  */
 import { randomBytes } from 'node:crypto';
-import { sealBytes, x25519PublicFromSecret } from './age-stream.ts';
-import { toZ32, x25519Public, x25519Secret } from './identity.ts';
+import { sealBytes, x25519PublicFromSecret } from '../age/stream.ts';
+import { toZ32, x25519Public, x25519Secret } from '../identity/identity.ts';
 import { derivePinKey, PIN_SALT_SIZE } from './pin.ts';
 import { checkRecordBudget, ed25519PublicFromSeed, serializePayload, serializeRecord, signRecord, type Payload } from './record.ts';
 

@@ -1,9 +1,9 @@
 /**
  * In-memory age encryption with typage (npm age-encryption), for small
  * things: record blobs and the key envelope. Large files go through
- * lib/age-stream.ts instead.
+ * lib/age/stream.ts instead.
  */
-import { CliError, EXIT } from './cli/errors.ts';
+import { CliError, EXIT } from '../cli/errors.ts';
 
 /** Encrypt to one or more `age1…` recipients; returns a binary age file. */
 export async function ageEncrypt(plaintext: Uint8Array, recipients: string[]): Promise<Uint8Array> {

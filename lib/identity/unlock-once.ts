@@ -4,9 +4,9 @@
  * we ask once (fd, env or terminal, as the plumbing would) and hand it to the
  * stages in their environment, which only this user's processes can read.
  */
-import { keyFilePath } from './config.ts';
-import { readKeyFile } from './keyfile.ts';
-import { passphraseSource } from './cli/load-identity.ts';
+import { keyFilePath } from '../config.ts';
+import { readKeyFile } from './key-file.ts';
+import { passphraseSource } from './unlock.ts';
 
 export async function unlockOnce(passphraseFd?: number): Promise<Record<string, string>> {
   let encrypted = false;

@@ -4,7 +4,7 @@
  * HKDF-SHA256 with a domain-separating label, as cclink does.
  */
 import { hkdfSync } from 'node:crypto';
-import { CliError, EXIT } from './cli/errors.ts';
+import { CliError, EXIT } from '../cli/errors.ts';
 
 export interface Argon2Params {
   /** memory in KiB */

@@ -11,9 +11,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configDir } from './config.ts';
-import { CliError, EXIT } from './cli/errors.ts';
-import { parsePubkey } from './identity.ts';
+import { configDir } from '../config.ts';
+import { CliError, EXIT } from '../cli/errors.ts';
+import { parsePubkey } from '../identity/identity.ts';
 
 export interface Peer {
   name: string;

@@ -13,8 +13,8 @@
  * does (`"`, `\`, control characters; nothing else), so compact
  * JSON.stringify of objects built in this order is the same bytes.
  */
-import { edPublicKey, edSign, edVerify } from './ed25519.ts';
-import { CliError, EXIT } from './cli/errors.ts';
+import { edPublicKey, edSign, edVerify } from '../identity/ed25519.ts';
+import { CliError, EXIT } from '../cli/errors.ts';
 
 export interface HandoffRecord {
   blob: string;
@@ -179,7 +179,7 @@ export function decodeBase64Strict(text: string, what: string): Buffer {
   return bytes;
 }
 
-// ── signatures (lib/ed25519.ts: native, ~0.2 ms instead of ~15 ms cold in JS) ──
+// ── signatures (lib/identity/ed25519.ts: native, ~0.2 ms instead of ~15 ms cold in JS) ──
 
 /** Ed25519 public key of a seed. */
 export function ed25519PublicFromSeed(seed: Uint8Array): Buffer {

@@ -11,8 +11,8 @@
  */
 import bencode from 'bencode';
 import dns, { type Answer, type Packet } from 'dns-packet';
-import { CliError, EXIT, usageError } from './cli/errors.ts';
-import { sign, toZ32, verify, type Identity } from './identity.ts';
+import { CliError, EXIT, usageError } from '../cli/errors.ts';
+import { sign, toZ32, verify, type Identity } from '../identity/identity.ts';
 
 /** BEP44 caps `v` at 1000 bytes; nodes drop anything larger. */
 export const MAX_DNS_BYTES = 1000;
