@@ -1,6 +1,6 @@
 // cc-dht-put — publish a handoff record under the caller's key on the DHT.
 import { run, warn } from '../../lib/cli/run.ts';
-import { parse, exclusive, fdFlag, intFlag } from '../../lib/cli/args.ts';
+import { parse, fdFlag, intFlag } from '../../lib/cli/args.ts';
 import { CliError, EXIT, usageError } from '../../lib/cli/errors.ts';
 import { readJson, writeJson, writeLine } from '../../lib/cli/io.ts';
 import { loadMyIdentity } from '../../lib/identity/unlock.ts';
@@ -50,11 +50,8 @@ run(NAME, USAGE, async (argv) => {
       transport: { type: 'string', multiple: true },
       'passphrase-fd': { type: 'string' },
     },
-    { maxPositionals: 1 },
+    { maxPositionals: 1, conflicts: { revoke: ['republish'] }, requires: { interval: 'republish' }, noPositionalsWith: ['revoke'] },
   );
-  exclusive(NAME, flags, 'revoke', 'republish');
-  if (flags.revoke && positionals.length > 0) throw usageError('--revoke takes no record', `cc-dht-put --revoke [--name N]`);
-  if (flags.interval !== undefined && !flags.republish) throw usageError('--interval needs --republish', `run '${NAME} --help' for usage`);
   const intervalMs = intFlag('interval', flags.interval, 3600, 1) * 1000;
   const name = checkName(flags.name ?? DEFAULT_NAME);
   const transports = await selectTransports(flags.transport, NAME);

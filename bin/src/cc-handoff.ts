@@ -2,7 +2,7 @@
 // The work is this pipeline, which you can also type yourself:
 //   cc-session [SESSION] | cc-seal [--to PEER] [--pin] [--ttl S] [--burn] | cc-dht-put
 import { run } from '../../lib/cli/run.ts';
-import { parse, exclusive, intFlag, fdFlag } from '../../lib/cli/args.ts';
+import { parse, intFlag, fdFlag } from '../../lib/cli/args.ts';
 import { writeJson } from '../../lib/cli/io.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { confirm, hasTty } from '../../lib/cli/tty.ts';
@@ -43,6 +43,9 @@ Exit status: 0 ok, 1 failure, 2 usage, 3 no session / nothing published,
 4 wrong passphrase, 5 expired.
 `;
 
+/** Flags that shape a new publication, meaningless with --list or --revoke. */
+const PUBLISHING = ['share', 'pin', 'generate-pin', 'weak-pin', 'ttl', 'burn', 'qr'] as const;
+
 run('cc-handoff', USAGE, async (argv) => {
   const { flags, positionals } = parse(
     'cc-handoff',
@@ -62,14 +65,17 @@ run('cc-handoff', USAGE, async (argv) => {
       transport: { type: 'string' },
       'passphrase-fd': { type: 'string' },
     },
-    { maxPositionals: 1 },
+    {
+      maxPositionals: 1,
+      conflicts: {
+        list: ['revoke', ...PUBLISHING],
+        revoke: [...PUBLISHING],
+        share: ['pin'],
+      },
+      requires: { 'generate-pin': 'pin', 'weak-pin': 'pin' },
+      noPositionalsWith: ['list', 'revoke'],
+    },
   );
-  exclusive('cc-handoff', flags, 'list', 'revoke', 'share');
-  exclusive('cc-handoff', flags, 'list', 'revoke', 'pin');
-  exclusive('cc-handoff', flags, 'share', 'pin');
-  if ((flags.list || flags.revoke) && (positionals.length || flags.ttl || flags.burn || flags.qr)) {
-    throw usageError('--list and --revoke take no session or publishing options');
-  }
   const transport = flags.transport ? ['--transport', flags.transport] : [];
   const env = await unlockOnce(fdFlag('passphrase-fd', flags['passphrase-fd']));
 
@@ -94,7 +100,6 @@ run('cc-handoff', USAGE, async (argv) => {
   const ttl = intFlag('ttl', flags.ttl, 86400, 1);
   const seal = ['cc-seal', '--ttl', String(ttl)];
   if (flags.share) seal.push('--to', flags.share);
-  if ((flags['generate-pin'] || flags['weak-pin']) && !flags.pin) throw usageError('--generate-pin and --weak-pin go with --pin');
   if (flags.pin) seal.push('--pin');
   if (flags['generate-pin']) seal.push('--generate-pin');
   if (flags['weak-pin']) seal.push('--weak-pin');

@@ -1,6 +1,6 @@
 // cc-key — the user's identity: create, show, convert, re-protect.
 import { run } from '../../lib/cli/run.ts';
-import { parse, exclusive, fdFlag } from '../../lib/cli/args.ts';
+import { parse, fdFlag } from '../../lib/cli/args.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { writeJson, writeLine } from '../../lib/cli/io.ts';
 import * as keycmd from '../../lib/identity/key-commands.ts';
@@ -79,8 +79,7 @@ run('cc-key', USAGE, async (argv) => {
         'no-passphrase': { type: 'boolean' },
         'passphrase-fd': { type: 'string' },
         'new-passphrase-fd': { type: 'string' },
-      });
-      exclusive(name, flags, 'no-passphrase', 'new-passphrase-fd');
+      }, { conflicts: { 'no-passphrase': ['new-passphrase-fd'] } });
       writeJson(
         await keycmd.passwd({
           noPassphrase: !!flags['no-passphrase'],

@@ -49,13 +49,14 @@ const SPECS = {
 const WHAT = "a handoff record (JSON from 'cc-seal' or 'cc-dht-get')";
 
 run(NAME, USAGE, async (argv) => {
-  const { flags, positionals } = parse(NAME, argv, SPECS, { maxPositionals: 1 });
+  const { flags, positionals } = parse(NAME, argv, SPECS, {
+    maxPositionals: 1,
+    conflicts: { raw: ['from', 'pin-fd'] },
+    requires: { output: 'raw' },
+  });
   const passphraseFd = fdFlag('passphrase-fd', flags['passphrase-fd']);
 
   if (flags.raw) {
-    for (const f of ['from', 'pin-fd'] as const) {
-      if (flags[f] !== undefined) throw usageError(`--${f} applies to records, not to --raw`, `run '${NAME} --help' for usage`);
-    }
     const { rawInput, rawOutput, openRaw } = await import('../../lib/age/raw.ts');
     const input = rawInput(NAME, 'an age file', positionals[0]);
     const id = await loadMyIdentity(passphraseFd);
@@ -69,7 +70,6 @@ run(NAME, USAGE, async (argv) => {
     return;
   }
 
-  if (flags.output !== undefined) throw usageError('--output applies only with --raw', `run '${NAME} --help' for usage`);
   const pinFd = fdFlag('pin-fd', flags['pin-fd']);
   // 64 KiB: far above any record.
   const record = await readJson(NAME, WHAT, { path: positionals[0], limit: 64 * 1024 });

@@ -1,6 +1,6 @@
 // cc-seal — seal a session payload into a signed handoff record, or (--raw) any bytes into an age file.
 import { run } from '../../lib/cli/run.ts';
-import { parse, exclusive, fdFlag, intFlag } from '../../lib/cli/args.ts';
+import { parse, fdFlag, intFlag } from '../../lib/cli/args.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { readJson } from '../../lib/cli/io.ts';
 import { loadMyIdentity } from '../../lib/identity/unlock.ts';
@@ -63,20 +63,24 @@ const SPECS = {
   'passphrase-fd': { type: 'string' },
 } as const;
 
-const RECORD_ONLY = ['pin', 'generate-pin', 'weak-pin', 'pin-fd', 'ttl', 'burn'] as const;
-const RAW_ONLY = ['armor', 'output'] as const;
-
 const WHAT = "a session payload (JSON from 'cc-session')";
 
 run(NAME, USAGE, async (argv) => {
-  const { flags, positionals } = parse(NAME, argv, SPECS, { maxPositionals: 1 });
+  const { flags, positionals } = parse(NAME, argv, SPECS, {
+    maxPositionals: 1,
+    conflicts: {
+      raw: ['pin', 'generate-pin', 'weak-pin', 'pin-fd', 'ttl', 'burn'],
+      to: ['pin', 'generate-pin'],
+      burn: ['to'],
+      'generate-pin': ['pin-fd', 'weak-pin'],
+    },
+    requires: { armor: 'raw', output: 'raw', 'pin-fd': 'pin', 'weak-pin': 'pin' },
+    hints: { burn: 'only the publisher can revoke a record, so a shared record cannot be burnt after reading (as in cclink)' },
+  });
   const passphraseFd = fdFlag('passphrase-fd', flags['passphrase-fd']);
   const to = flags.to ?? [];
 
   if (flags.raw) {
-    for (const f of RECORD_ONLY) {
-      if (flags[f] !== undefined) throw usageError(`--${f} applies to records, not to --raw`, `run '${NAME} --help' for usage`);
-    }
     if (!flags.output && !flags.armor && process.stdout.isTTY) {
       throw usageError('refusing to write binary age data to a terminal', 'use --armor, -o FILE, or redirect stdout');
     }
@@ -99,20 +103,8 @@ run(NAME, USAGE, async (argv) => {
     return;
   }
 
-  for (const f of RAW_ONLY) {
-    if (flags[f] !== undefined) throw usageError(`--${f} applies only with --raw`, `run '${NAME} --help' for usage`);
-  }
   if (to.length > 1) throw usageError('a record has one recipient: give --to once', 'use --raw to encrypt a file to several recipients');
   const pinMode = !!flags.pin || !!flags['generate-pin'];
-  exclusive(NAME, { to: to[0], pin: pinMode || undefined }, 'to', 'pin');
-  exclusive(NAME, flags, 'generate-pin', 'pin-fd');
-  exclusive(NAME, flags, 'generate-pin', 'weak-pin');
-  if (!pinMode && (flags['pin-fd'] !== undefined || flags['weak-pin'])) {
-    throw usageError(`--${flags['pin-fd'] !== undefined ? 'pin-fd' : 'weak-pin'} needs --pin`);
-  }
-  if (flags.burn && to.length) {
-    throw usageError('--burn and --to cannot be used together', 'only the publisher can revoke a record, so a shared record cannot be burnt after reading (as in cclink)');
-  }
   const ttl = intFlag('ttl', flags.ttl, DEFAULT_TTL, 1);
   const pinFd = fdFlag('pin-fd', flags['pin-fd']);
 

@@ -141,13 +141,10 @@ run(NAME, USAGE, async (argv) => {
     NAME,
     argv,
     { list: { type: 'boolean', short: 'l' }, project: { type: 'string', short: 'C' } },
-    { maxPositionals: 1 },
+    { maxPositionals: 1, noPositionalsWith: ['list', 'project'] },
   );
   const id = positionals[0];
   if (id !== undefined) {
-    if (flags.list || flags.project !== undefined) {
-      throw usageError(`a session id and --${flags.list ? 'list' : 'project'} cannot be used together`, `run '${NAME} --help' for usage`);
-    }
     if (!isUuid(id)) throw usageError(`not a session id: '${id}'`, 'a session id is a UUID; see cc-session --list');
     return one(id);
   }

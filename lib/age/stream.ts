@@ -1,4 +1,7 @@
 /**
+ * lib/age/ — age v1 files: header, STREAM payload, armor, raw sealing.
+ * May import identity/ (and through it cli/).
+ *
  * age v1 files (https://age-encryption.org/v1) with node:crypto: X25519
  * recipient stanzas, the header and its MAC, and the STREAM payload
  * (ChaCha20-Poly1305 over 64 KiB chunks). Used for record blobs (in memory)

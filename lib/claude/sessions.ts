@@ -1,4 +1,7 @@
 /**
+ * lib/claude/ — Claude Code's own files and process: sessions, slugs, the
+ * SessionStart hook, resume. May import cli/.
+ *
  * Discovery of Claude Code sessions, read-only:
  * `${CLAUDE_CONFIG_DIR}/projects/<slug>/<uuid>.jsonl`, one JSON object per
  * line; the lines carry `cwd` and `sessionId`.

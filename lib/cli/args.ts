@@ -1,7 +1,13 @@
 /**
+ * lib/cli/ — what every command shares: argument parsing, errors and exit
+ * codes, JSON on stdin/stdout, /dev/tty prompts, secrets from env or fd.
+ * Imports nothing of ours but config.ts.
+ *
  * Strict argument parsing on top of node:util parseArgs: unknown flags,
  * missing values and stray positionals are usage errors (exit 2) with a hint
- * pointing at --help, as age does.
+ * pointing at --help, as age does. Which flags go together is declared in
+ * the command's rules (`conflicts`, `requires`, `noPositionalsWith`) and
+ * enforced here, so a command reads as parse → call lib → print.
  */
 import { parseArgs } from 'node:util';
 import { usageError } from './errors.ts';
@@ -31,13 +37,29 @@ const COMMON: FlagSpecs = {
   version: { type: 'boolean' },
 };
 
-/** Parse argv (without node and script) against `specs` plus -h/--help and --version. */
+/** Which flags go together, declared next to a command's flag specs. */
+export interface ArgRules<S extends FlagSpecs = FlagSpecs> {
+  maxPositionals?: number;
+  /** flag → flags it cannot be used with: "--a and --b cannot be used together". */
+  conflicts?: { [K in keyof S]?: (keyof S & string)[] };
+  /** flag → a flag (or any of several) it needs: "--interval needs --republish". */
+  requires?: { [K in keyof S]?: keyof S & string | (keyof S & string)[] };
+  /** flags that take no positional argument: "--revoke takes no argument". */
+  noPositionalsWith?: (keyof S & string)[];
+  /** a hint for every rule's error; default: run 'NAME --help' for usage. */
+  hint?: string;
+  /** flag → the hint for a rule about that flag, where the reason is worth saying. */
+  hints?: { [K in keyof S]?: string };
+}
+
+/** Parse argv (without node and script) against `specs` plus -h/--help and --version, then enforce `rules`. */
 export function parse<S extends FlagSpecs>(
   name: string,
   argv: string[],
   specs: S,
-  opts: { maxPositionals?: number } = {},
+  rules: ArgRules<S> = {},
 ): Parsed<S & typeof COMMON> {
+  const opts = rules;
   let result;
   try {
     result = parseArgs({ args: argv, options: { ...COMMON, ...specs }, allowPositionals: true, strict: true });
@@ -50,7 +72,27 @@ export function parse<S extends FlagSpecs>(
     const extra = result.positionals[max];
     throw usageError(`unexpected argument '${extra}'`, `run '${name} --help' for usage`);
   }
+  if (!values.help && !values.version) enforceRules(name, values, result.positionals, rules as ArgRules);
   return { flags: result.values as ParsedFlags<S & typeof COMMON>, positionals: result.positionals };
+}
+
+const isSet = (v: unknown): boolean => v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
+
+function enforceRules(name: string, values: Record<string, unknown>, positionals: string[], rules: ArgRules): void {
+  const hint = rules.hint ?? `run '${name} --help' for usage`;
+  for (const [flag, others] of Object.entries(rules.conflicts ?? {})) {
+    if (!isSet(values[flag])) continue;
+    const clash = (others ?? []).find((o) => isSet(values[o]));
+    if (clash) throw usageError(`--${flag} and --${clash} cannot be used together`, rules.hints?.[flag] ?? hint);
+  }
+  for (const [flag, need] of Object.entries(rules.requires ?? {})) {
+    const needs = ([] as string[]).concat(need ?? []);
+    if (isSet(values[flag]) && !needs.some((n) => isSet(values[n]))) {
+      throw usageError(`--${flag} needs ${needs.map((n) => `--${n}`).join(' or ')}`, rules.hints?.[flag] ?? hint);
+    }
+  }
+  const alone = (rules.noPositionalsWith ?? []).find((f) => isSet(values[f]));
+  if (alone && positionals.length > 0) throw usageError(`--${alone} takes no argument, got '${positionals[0]}'`, hint);
 }
 
 /** node's messages are long and capitalised; keep the gist, lowercase. */
@@ -62,14 +104,6 @@ function describeParseError(msg: string): string {
   const noValue = /Option '([^']+)' does not take an argument/.exec(msg);
   if (noValue) return `flag ${noValue[1].split(',').pop()!.trim()} does not take a value`;
   return msg.split('\n')[0].replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase());
-}
-
-/** Throw a usage error when more than one of the given flags is set. */
-export function exclusive(name: string, flags: Record<string, unknown>, ...keys: string[]): void {
-  const set = keys.filter((k) => flags[k] !== undefined && flags[k] !== false);
-  if (set.length > 1) {
-    throw usageError(`--${set[0]} and --${set[1]} cannot be used together`, `run '${name} --help' for usage`);
-  }
 }
 
 /** Parse a non-negative integer flag value (seconds, counts). */

@@ -1,4 +1,8 @@
 /**
+ * lib/dht/ — publishing and resolving signed records: PKARR packets on
+ * Mainline, pkarr relays, HyperDHT records, bootstrap, private testnets.
+ * May import identity/ (and through it cli/).
+ *
  * PKARR SignedPacket (DESIGN.md §6): a DNS response packet signed as a BEP44
  * mutable item, plus the DNS-level operations a publisher needs (put one TXT
  * record in, take it out, keep every other record as it was).

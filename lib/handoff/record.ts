@@ -1,4 +1,8 @@
 /**
+ * lib/handoff/ — the handoff flow: the cclink record, sealing and opening it,
+ * PINs, the porcelain's pipelines and text. May import age/, dht/, claude/,
+ * pair/, context/ (and what those may import).
+ *
  * The handoff record, byte-compatible with cclink v1.3 (DESIGN.md §5).
  *
  * cclink serialises with serde in struct-declaration (alphabetical) order:

@@ -1,4 +1,8 @@
 /**
+ * lib/identity/ — who the user is: Ed25519/X25519 keys, the key file and its
+ * CCLINKEK envelope, Argon2id, unlocking the key once per user action.
+ * May import cli/ (and config.ts, secure-file.ts).
+ *
  * One Ed25519 key is the user's identity everywhere (DESIGN.md §4):
  * shown as pk:<z-base32>, converted to X25519 for age so that the stock
  * `age` CLI decrypts what we seal.

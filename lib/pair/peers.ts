@@ -1,4 +1,7 @@
 /**
+ * lib/pair/ — turning a code or link seen once into a remembered peer, and
+ * the peers file itself. May import net/ (and through it identity/, cli/).
+ *
  * Remembered peers (DESIGN.md §7): `peers.toml` in the config dir, plus a
  * project's committed `.cckit/peers.toml`. A peer's NAME can stand wherever
  * a `pk:` goes. Pairing (cc-pair) writes this file; here we only read it.
