@@ -57,7 +57,7 @@ run(NAME, USAGE, async (argv) => {
   const transports = await selectTransports(flags.transport, NAME);
   let publicKey: Uint8Array;
   if (positionals.length > 0) {
-    publicKey = await resolvePeer(positionals[0]);
+    publicKey = await resolvePeer(positionals[0], (m) => warn(NAME, m));
   } else {
     const me = await loadMyIdentity(fdFlag('passphrase-fd', flags['passphrase-fd']));
     publicKey = me.publicKey;

@@ -1,5 +1,5 @@
 // cc-open — verify and decrypt a handoff record, or (--raw) decrypt an age file.
-import { run } from '../../lib/cli/run.ts';
+import { run, warn } from '../../lib/cli/run.ts';
 import { parse, fdFlag } from '../../lib/cli/args.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { readJson, writeJson } from '../../lib/cli/io.ts';
@@ -75,7 +75,7 @@ run(NAME, USAGE, async (argv) => {
   const record = await readJson(NAME, WHAT, { path: positionals[0], limit: 64 * 1024 });
   let from: Uint8Array | undefined;
   if (flags.from !== undefined) {
-    from = await resolvePeer(flags.from);
+    from = await resolvePeer(flags.from, (m) => warn(NAME, m));
   }
   const opened = await openRecord({
     record,

@@ -1,5 +1,5 @@
 // cc-seal — seal a session payload into a signed handoff record, or (--raw) any bytes into an age file.
-import { run } from '../../lib/cli/run.ts';
+import { run, warn } from '../../lib/cli/run.ts';
 import { parse, fdFlag, intFlag } from '../../lib/cli/args.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { readJson } from '../../lib/cli/io.ts';
@@ -91,7 +91,7 @@ run(NAME, USAGE, async (argv) => {
       if (t.startsWith('age1')) {
         recipients.push(parseAgeRecipient(t));
       } else {
-        recipients.push({ x25519: x25519Public(await resolvePeer(t)) });
+        recipients.push({ x25519: x25519Public(await resolvePeer(t, (m) => warn(NAME, m))) });
       }
     }
     if (recipients.length === 0) {
@@ -112,7 +112,7 @@ run(NAME, USAGE, async (argv) => {
   const payload = parsePayloadInput(await readJson(NAME, WHAT, { path: positionals[0], limit: 64 * 1024 }));
   let peer: Uint8Array | undefined;
   if (to.length) {
-    peer = await resolvePeer(to[0]);
+    peer = await resolvePeer(to[0], (m) => warn(NAME, m));
   }
 
   let pin: Buffer | undefined;

@@ -4,6 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { CliError, EXIT, usageError } from './errors.ts';
+import { jsonForTerminal } from './untrusted-text.ts';
 
 /** 1 MiB: far above any record or payload, far below anything that hurts. */
 export const DEFAULT_STDIN_LIMIT = 1 << 20;
@@ -101,7 +102,8 @@ export async function readJson(name: string, what: string, opts: { path?: string
 
 /** Write one JSON document: pretty on a TTY, compact in a pipe. */
 export function writeJson(value: unknown): void {
-  const text = process.stdout.isTTY ? JSON.stringify(value, null, 2) : JSON.stringify(value);
+  // On a terminal, C1 and bidi characters in strings are escaped too (same JSON value).
+  const text = process.stdout.isTTY ? jsonForTerminal(JSON.stringify(value, null, 2)) : JSON.stringify(value);
   process.stdout.write(text + '\n');
 }
 
