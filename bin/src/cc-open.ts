@@ -4,7 +4,7 @@ import { parse, fdFlag } from '../../lib/cli/args.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { readJson, writeJson } from '../../lib/cli/io.ts';
 import { loadMyIdentity } from '../../lib/identity/unlock.ts';
-import { x25519Secret } from '../../lib/identity/identity.ts';
+import { fingerprint, formatPubkey, x25519Secret } from '../../lib/identity/identity.ts';
 import { openRecord } from '../../lib/handoff/open.ts';
 import { resolvePeer } from '../../lib/pair/peers.ts';
 import { readPin } from '../../lib/handoff/pin.ts';
@@ -81,7 +81,7 @@ run(NAME, USAGE, async (argv) => {
     record,
     from,
     identity: () => loadMyIdentity(passphraseFd),
-    pin: () => readPin({ fd: pinFd, confirm: false }),
+    pin: (signer) => readPin({ fd: pinFd, confirm: false, prompt: `PIN for the handoff from ${formatPubkey(signer)} (fingerprint ${fingerprint(signer)}): ` }),
   });
   writeJson(opened);
 });

@@ -36,7 +36,9 @@ Options:
   --weak-pin            accept a PIN that is easy to guess offline
   --pin-fd N            read the PIN from file descriptor N
   --ttl S               seconds the record stays valid (default 86400)
-  --burn                mark the record burn-after-read
+  --burn                mark the record burn-after-read: the first pickup holding
+                        your key removes it (not with --to; with --pin, PIN
+                        holders without your key cannot remove it)
   --raw                 encrypt stdin (or INPUT) to an age file
   -a, --armor           raw: write ASCII-armored (PEM) output
   -o, --output FILE     raw: write to FILE (atomically) instead of stdout
@@ -132,6 +134,10 @@ run(NAME, USAGE, async (argv) => {
     }
   }
 
+  if (flags.burn && pinMode) {
+    // DESIGN.md §5: a removal is signed by the publisher's key, which a PIN holder does not have.
+    warn(NAME, 'burn with --pin: only a pickup on a machine holding your key removes the record; anyone with the PIN elsewhere can pick it up again until it expires (keep --ttl short)');
+  }
   const id = await loadMyIdentity(passphraseFd);
   let json: string;
   try {

@@ -107,6 +107,13 @@ export function writeJson(value: unknown): void {
   process.stdout.write(text + '\n');
 }
 
+/** Write one JSON document, compact when asked (--json) even on a TTY. */
+export function writeJsonAs(value: unknown, compact: boolean): void {
+  const text = JSON.stringify(value);
+  if (compact) process.stdout.write((process.stdout.isTTY ? jsonForTerminal(text) : text) + '\n');
+  else writeJson(value);
+}
+
 /** Write raw text (already serialised) followed by a newline. */
 export function writeLine(text: string): void {
   process.stdout.write(text + '\n');

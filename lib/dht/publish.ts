@@ -10,7 +10,7 @@
  *    replay what they changed relative to our base (three-way merge, see
  *    pkarr.rebase), re-apply our change, sign again, retry. Bounded.
  */
-import { CliError, EXIT, notFound } from '../cli/errors.ts';
+import { CliError, EXIT, expiredError, notFound } from '../cli/errors.ts';
 import { formatPubkey, type Identity } from '../identity/identity.ts';
 import {
   checkBudget,
@@ -121,6 +121,12 @@ export async function publish(opts: {
       if (ours.has(id) || known.has(id)) continue;
       known.add(id);
       if (!base || compareRecency(p, base) > 0) newer.push({ transport: 'mainline', seq: p.seq, v: p.v, dns: p.dns, sig: p.sig });
+      // Two revokes of one record race (two pickups of a burn record): the
+      // newer removal wins, the other learns the record is gone already, so
+      // exactly one reader goes on to use it.
+      if (text === undefined && readTxt(p.dns, full) === undefined && compareRecency(p, current) > 0 && (!base || compareRecency(p, base) > 0)) {
+        throw expiredError('ERR_ALREADY_REVOKED', `the ${name} record under ${formatPubkey(pk)} was revoked meanwhile by another writer`, 'it was burnt or revoked elsewhere first');
+      }
     }
     newer.sort((a, b) => compareRecency(a, b));
     if (attempt >= MAX_ATTEMPTS) {

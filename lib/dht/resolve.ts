@@ -8,7 +8,20 @@ import { requireReachable, type Network, type Seen, type Snapshot } from './netw
 
 export interface ResolveResult {
   found?: Seen;
+  /**
+   * The newest packet lacks the record where the reader can tell it was
+   * removed (DESIGN.md §5): the packet is empty, or an older packet seen
+   * in the same lookup still had the record. Burnt or revoked, not "never
+   * published".
+   */
+  revoked?: Seen;
   snap: Snapshot;
+}
+
+/** Whether `best` (lacking `full`) reads as a removal of the record rather than its absence. */
+export function isRevocation(best: Seen, seen: Seen[], full: string): boolean {
+  if ((best.dns.answers ?? []).length === 0) return true;
+  return seen.some((s) => s.seq < best.seq && readTxt(s.dns, full) !== undefined);
 }
 
 /** Pause between lookups while waiting: long enough not to hammer the DHT. */
@@ -36,6 +49,11 @@ export async function resolveLatest(opts: {
     const best = snap.best;
     // The newest packet decides: an older one that still has the record was superseded.
     if (best && (full === undefined || readTxt(best.dns, full) !== undefined)) return { found: best, snap };
+    // A removal is an answer: waiting would only delay "revoked" (a record
+    // republished after it reaches the same closest nodes before we ask).
+    if (best && full !== undefined && isRevocation(best, snap.seen, full)) return { revoked: best, snap };
+    // Nothing answered at all: say so now rather than after the whole --wait.
+    if (snap.reached.length === 0) requireReachable(net, snap);
     const left = deadline - Date.now();
     if (left <= 0) {
       requireReachable(net, snap);
