@@ -49,6 +49,16 @@ Exit status: 0 ok, 1 failure, 2 usage, 3 no session / nothing published,
 4 wrong passphrase, 5 expired.
 `;
 
+/** Whether --share was given as a key rather than a peer NAME. */
+function parsesAsKey(s: string): boolean {
+  try {
+    parsePubkey(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Flags that shape a new publication, meaningless with --list or --revoke. */
 const PUBLISHING = ['share', 'pin', 'generate-pin', 'weak-pin', 'pin-fd', 'ttl', 'burn', 'qr'] as const;
 
@@ -142,7 +152,7 @@ run('cc-handoff', USAGE, async (argv) => {
   if (flags.json) return writeJson(summary);
   const who =
     summary.mode === 'share'
-      ? `only ${showUntrusted(flags.share!)} (pk:${rec.recipient}, fingerprint ${summary.recipient_fingerprint}) can open it`
+      ? `only ${parsesAsKey(flags.share!) ? `pk:${rec.recipient}` : `${showUntrusted(flags.share!)} (pk:${rec.recipient})`} (fingerprint ${summary.recipient_fingerprint}) can open it`
       : summary.mode === 'pin'
         ? 'anyone with the PIN can open it'
         : 'any machine with your key can open it';

@@ -27,6 +27,9 @@ export function isRevocation(best: Seen, seen: Seen[], full: string): boolean {
 /** Pause between lookups while waiting: long enough not to hammer the DHT. */
 export const RETRY_MS = 1000;
 
+/** Lookups in a row that reach nobody before --wait gives up early: one lost burst of UDP is not an outage. */
+export const UNREACHABLE_TRIES = 2;
+
 export async function resolveLatest(opts: {
   net: Network;
   publicKey: Uint8Array;
@@ -40,6 +43,7 @@ export async function resolveLatest(opts: {
   const { net, publicKey, full, waitMs } = opts;
   const deadline = Date.now() + waitMs;
   const warned = new Set<string>();
+  let unanswered = 0;
   for (;;) {
     const snap = await net.snapshot(publicKey);
     for (const p of snap.problems) {
@@ -52,8 +56,10 @@ export async function resolveLatest(opts: {
     // A removal is an answer: waiting would only delay "revoked" (a record
     // republished after it reaches the same closest nodes before we ask).
     if (best && full !== undefined && isRevocation(best, snap.seen, full)) return { revoked: best, snap };
-    // Nothing answered at all: say so now rather than after the whole --wait.
-    if (snap.reached.length === 0) requireReachable(net, snap);
+    // Nothing answered twice in a row (each lookup waits out its own
+    // timeouts): say so now rather than after the whole --wait.
+    unanswered = snap.reached.length === 0 ? unanswered + 1 : 0;
+    if (unanswered >= UNREACHABLE_TRIES) requireReachable(net, snap);
     const left = deadline - Date.now();
     if (left <= 0) {
       requireReachable(net, snap);
