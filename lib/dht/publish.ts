@@ -79,6 +79,9 @@ export async function publish(opts: {
   const stored: Partial<Record<Transport, number>> = Object.fromEntries(net.transports.map((t) => [t, 0]));
   let sentElsewhere: SignedPacket | undefined; // the packet relays and HyperDHT last got
   let hyperSig: Uint8Array | undefined;
+  // Revoke races: what our first write round stored, and a removal by another writer seen since.
+  let firstStored = -1;
+  let foreignRemoval: { seq: number; v: Uint8Array } | undefined;
 
   for (let attempt = 1; ; attempt++) {
     const merged = apply(rebase(base?.dns, newer.map((n) => n.dns)));
@@ -108,6 +111,7 @@ export async function publish(opts: {
     if (!net.has('mainline')) break;
     const outcome = await net.putMainline(current, holders);
     stored.mainline = outcome.stored;
+    if (attempt === 1) firstStored = outcome.stored;
     if (outcome.conflicts === 0) break;
 
     // Someone else wrote between our read and our write (or a node holds a
@@ -121,12 +125,14 @@ export async function publish(opts: {
       if (ours.has(id) || known.has(id)) continue;
       known.add(id);
       if (!base || compareRecency(p, base) > 0) newer.push({ transport: 'mainline', seq: p.seq, v: p.v, dns: p.dns, sig: p.sig });
-      // Two revokes of one record race (two pickups of a burn record): the
-      // newer removal wins, the other learns the record is gone already, so
-      // exactly one reader goes on to use it.
-      if (text === undefined && readTxt(p.dns, full) === undefined && compareRecency(p, current) > 0 && (!base || compareRecency(p, base) > 0)) {
-        throw expiredError('ERR_ALREADY_REVOKED', `the ${name} record under ${formatPubkey(pk)} was revoked meanwhile by another writer`, 'it was burnt or revoked elsewhere first');
-      }
+      if (text === undefined && readTxt(p.dns, full) === undefined && (!base || compareRecency(p, base) > 0)) foreignRemoval = p;
+    }
+    // Two revokes of one record race (two pickups of a burn record): at most
+    // one may go on to use it. The other removal won if it took every node
+    // before ours got there (our first round stored nowhere), or, when the
+    // nodes split between us, if its packet is the newer one.
+    if (foreignRemoval && (firstStored === 0 || compareRecency(foreignRemoval, current) > 0)) {
+      throw expiredError('ERR_ALREADY_REVOKED', `the ${name} record under ${formatPubkey(pk)} was revoked meanwhile by another writer`, 'it was burnt or revoked elsewhere first');
     }
     newer.sort((a, b) => compareRecency(a, b));
     if (attempt >= MAX_ATTEMPTS) {
