@@ -1,7 +1,7 @@
 // cc-dht-get — resolve a key's most recent packet and print its handoff record.
 import { run, warn } from '../../lib/cli/run.ts';
 import { parse, fdFlag, intFlag } from '../../lib/cli/args.ts';
-import { CliError, EXIT, notFound } from '../../lib/cli/errors.ts';
+import { CliError, EXIT, expiredError, notFound } from '../../lib/cli/errors.ts';
 import { writeJson, writeLine } from '../../lib/cli/io.ts';
 import { ttyWrite } from '../../lib/cli/tty.ts';
 import { loadMyIdentity } from '../../lib/identity/unlock.ts';
@@ -24,7 +24,8 @@ keys, with bad signatures or older timestamps lose.
 Options:
   --name N            print TXT N instead of _cclink
   --wait S            keep looking up to S seconds while nothing is found
-                      (the normal case right after a publish)
+                      (the normal case right after a publish); a revoked
+                      record or an unreachable DHT ends the wait at once
   --all               print every TXT record of the packet:
                       {"pubkey","seq","records":[{"name","ttl","txt"}]}
   --transport T       mainline (default), relay or hyper; repeat or use a
@@ -35,8 +36,9 @@ Options:
 
 Environment: CCKIT_BOOTSTRAP, CCKIT_RELAYS, CCKIT_HYPER_BOOTSTRAP,
 CCKIT_TRANSPORT, CCKIT_KEY_FILE, CCKIT_PASSPHRASE, CCKIT_STATE_DIR, CCKIT_DEBUG.
-Exit status: 0 found, 1 failure (DHT unreachable), 2 usage, 3 not found,
-4 the record names another key.
+Exit status: 0 found, 1 failure (DHT unreachable), 2 usage, 3 nothing was
+ever published, 4 the record names another key, 5 the record was revoked or
+burnt (the newest packet removed it).
 `;
 
 run(NAME, USAGE, async (argv) => {
@@ -57,7 +59,7 @@ run(NAME, USAGE, async (argv) => {
   const transports = await selectTransports(flags.transport, NAME);
   let publicKey: Uint8Array;
   if (positionals.length > 0) {
-    publicKey = await resolvePeer(positionals[0]);
+    publicKey = await resolvePeer(positionals[0], (m) => warn(NAME, m));
   } else {
     const me = await loadMyIdentity(fdFlag('passphrase-fd', flags['passphrase-fd']));
     publicKey = me.publicKey;
@@ -88,6 +90,14 @@ run(NAME, USAGE, async (argv) => {
   }
 
   const found = result.found;
+  if (result.revoked) {
+    const when = new Date(Math.floor(result.revoked.seq / 1000)).toISOString();
+    throw expiredError(
+      'ERR_REVOKED',
+      `the ${name} record of ${formatPubkey(publicKey)} was revoked or burnt after reading (removed ${when})`,
+      'ask the publisher for a new handoff',
+    );
+  }
   if (!found) {
     throw notFound(
       'ERR_NOT_FOUND',

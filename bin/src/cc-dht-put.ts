@@ -1,11 +1,11 @@
 // cc-dht-put — publish a handoff record under the caller's key on the DHT.
 import { run, warn } from '../../lib/cli/run.ts';
 import { parse, fdFlag, intFlag } from '../../lib/cli/args.ts';
-import { CliError, EXIT, usageError } from '../../lib/cli/errors.ts';
 import { readJson, writeJson, writeLine } from '../../lib/cli/io.ts';
 import { loadMyIdentity } from '../../lib/identity/unlock.ts';
 import { checkName, DEFAULT_NAME } from '../../lib/dht/pkarr.ts';
-import { checkNotExpired, checkPublisher, recordExpiry, recordObject } from '../../lib/dht/record-check.ts';
+import { checkNotExpired, checkPublisher, recordExpiry, recordObject, type RecordObject } from '../../lib/dht/record-check.ts';
+import { sealedRecord } from '../../lib/handoff/publishable.ts';
 import { selectTransports } from '../../lib/dht/transports.ts';
 
 const NAME = 'cc-dht-put';
@@ -16,7 +16,9 @@ const USAGE = `Usage:
   cc-dht-put --republish [--interval S] [--name N] [--transport T] [--passphrase-fd N] [FILE|-]
 
 Publish the record on stdin (a handoff record from cc-seal) under your key as
-the TXT record _cclink of a PKARR signed packet on the Mainline DHT. Other
+the TXT record _cclink of a PKARR signed packet on the Mainline DHT. Only a
+sealed record whose signature verifies under your key is published: a bare
+payload, an edited record or someone else's record is refused (exit 4). Other
 records of the key's packet (a Pubky _pubky record, say) are kept. Prints
 {"pubkey","name","seq","stored":{transport: nodes that took it}}.
 
@@ -34,8 +36,9 @@ Options:
 
 Environment: CCKIT_KEY_FILE, CCKIT_PASSPHRASE, CCKIT_BOOTSTRAP, CCKIT_RELAYS,
 CCKIT_HYPER_BOOTSTRAP, CCKIT_TRANSPORT, CCKIT_STATE_DIR, CCKIT_DEBUG.
-Exit status: 0 ok, 1 failure, 2 usage, 3 nothing to revoke, 4 the record is
-not yours, 5 the record has expired.
+Exit status: 0 ok, 1 failure, 2 usage, 3 nothing to revoke, 4 not a sealed
+record, a bad signature or not yours, 5 the record has expired or (--revoke)
+was revoked meanwhile by another writer.
 `;
 
 run(NAME, USAGE, async (argv) => {
@@ -59,16 +62,15 @@ run(NAME, USAGE, async (argv) => {
 
   let text: string | undefined;
   let expiresAt: number | undefined;
-  let record;
+  let record: RecordObject | undefined;
   if (!flags.revoke) {
     const what = 'a handoff record (JSON)';
-    record = recordObject(await readJson(NAME, what, { path: positionals[0] }));
-    text = JSON.stringify(record);
+    const sealed = sealedRecord(recordObject(await readJson(NAME, what, { path: positionals[0] })));
+    record = sealed.record as unknown as RecordObject;
+    text = sealed.text;
     checkNotExpired(record);
+    // A sealed record always carries created_at and ttl: --republish knows when to stop.
     expiresAt = recordExpiry(record);
-    if (flags.republish && expiresAt === undefined) {
-      throw new CliError('ERR_NO_EXPIRY', '--republish needs a record with created_at and ttl', EXIT.FAILURE, 'republishing stops when the record expires; cc-seal records carry both');
-    }
   }
 
   const identity = await loadMyIdentity(passphraseFd);

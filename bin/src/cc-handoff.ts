@@ -9,9 +9,11 @@ import { confirm, hasTty } from '../../lib/cli/tty.ts';
 import { pipeline } from '../../lib/handoff/pipeline.ts';
 import { unlockOnce } from '../../lib/identity/unlock-once.ts';
 import { describeExpiry, renderQr, listLine } from '../../lib/handoff/text.ts';
+import { showUntrusted } from '../../lib/cli/untrusted-text.ts';
+import { fingerprint, parsePubkey } from '../../lib/identity/identity.ts';
 
 const USAGE = `Usage:
-  cc-handoff [SESSION] [--share pk:…|NAME] [--pin [--generate-pin]] [--ttl S] [--burn] [--qr] [--json]
+  cc-handoff [SESSION] [--share pk:…|NAME] [--pin [--generate-pin|--pin-fd N]] [--ttl S] [--burn] [--qr] [--json]
   cc-handoff --list [--json]
   cc-handoff --revoke [-y]
 
@@ -27,8 +29,12 @@ Options:
   --pin               encrypt to a PIN/passphrase instead (asked on the terminal)
   --generate-pin      with --pin: make a strong passphrase and show it once
   --weak-pin          with --pin: accept a PIN that is easy to guess offline
+  --pin-fd N          with --pin: read the PIN from file descriptor N
   --ttl S             seconds the handoff stays valid (default 86400)
   --burn              remove the record after the first successful pickup
+                      (only a pickup holding your key can remove it: with
+                      --pin, PIN holders elsewhere can pick it up until it
+                      expires; not with --share)
   --qr                also print a QR code of the pickup command
   --transport T       mainline (default), relay or hyper; comma-separated for several
   --list              show the handoff currently published under your key
@@ -43,8 +49,18 @@ Exit status: 0 ok, 1 failure, 2 usage, 3 no session / nothing published,
 4 wrong passphrase, 5 expired.
 `;
 
+/** Whether --share was given as a key rather than a peer NAME. */
+function parsesAsKey(s: string): boolean {
+  try {
+    parsePubkey(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Flags that shape a new publication, meaningless with --list or --revoke. */
-const PUBLISHING = ['share', 'pin', 'generate-pin', 'weak-pin', 'ttl', 'burn', 'qr'] as const;
+const PUBLISHING = ['share', 'pin', 'generate-pin', 'weak-pin', 'pin-fd', 'ttl', 'burn', 'qr'] as const;
 
 run('cc-handoff', USAGE, async (argv) => {
   const { flags, positionals } = parse(
@@ -55,6 +71,7 @@ run('cc-handoff', USAGE, async (argv) => {
       pin: { type: 'boolean' },
       'generate-pin': { type: 'boolean' },
       'weak-pin': { type: 'boolean' },
+      'pin-fd': { type: 'string' },
       ttl: { type: 'string' },
       burn: { type: 'boolean' },
       qr: { type: 'boolean' },
@@ -71,8 +88,11 @@ run('cc-handoff', USAGE, async (argv) => {
         list: ['revoke', ...PUBLISHING],
         revoke: [...PUBLISHING],
         share: ['pin'],
+        burn: ['share'],
+        'generate-pin': ['pin-fd'],
       },
-      requires: { 'generate-pin': 'pin', 'weak-pin': 'pin' },
+      requires: { 'generate-pin': 'pin', 'weak-pin': 'pin', 'pin-fd': 'pin' },
+      hints: { burn: "only your key can remove a record, so one shared with --share cannot be burnt by its reader: use --ttl to keep it short" },
       noPositionalsWith: ['list', 'revoke'],
     },
   );
@@ -103,10 +123,12 @@ run('cc-handoff', USAGE, async (argv) => {
   if (flags.pin) seal.push('--pin');
   if (flags['generate-pin']) seal.push('--generate-pin');
   if (flags['weak-pin']) seal.push('--weak-pin');
+  const pinFd = fdFlag('pin-fd', flags['pin-fd']);
+  if (pinFd !== undefined) seal.push('--pin-fd', String(pinFd));
   if (flags.burn) seal.push('--burn');
 
   const session = JSON.parse(await pipeline([['cc-session', ...positionals]], { env }));
-  const record = await pipeline([seal], { env, input: JSON.stringify(session) });
+  const record = await pipeline([seal], { env, input: JSON.stringify(session), fds: pinFd !== undefined ? [pinFd] : [] });
   const put = JSON.parse(await pipeline([['cc-dht-put', ...transport]], { env, input: record }));
   const rec = JSON.parse(record);
   const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
@@ -118,6 +140,9 @@ run('cc-handoff', USAGE, async (argv) => {
     host: session.h,
     mode: flags.share ? 'share' : flags.pin ? 'pin' : 'self',
     to: flags.share ?? null,
+    // Who the record is really encrypted to, whatever name was typed.
+    recipient: rec.recipient ? `pk:${rec.recipient}` : null,
+    recipient_fingerprint: rec.recipient ? fingerprint(parsePubkey(rec.recipient)) : null,
     created_at: rec.created_at,
     expires_at: rec.created_at + rec.ttl,
     burn: !!flags.burn,
@@ -126,11 +151,21 @@ run('cc-handoff', USAGE, async (argv) => {
   };
   if (flags.json) return writeJson(summary);
   const who =
-    summary.mode === 'share' ? `only ${flags.share} can open it` : summary.mode === 'pin' ? 'anyone with the PIN can open it' : 'any machine with your key can open it';
+    summary.mode === 'share'
+      ? `only ${parsesAsKey(flags.share!) ? `pk:${rec.recipient}` : `${showUntrusted(flags.share!)} (pk:${rec.recipient})`} (fingerprint ${summary.recipient_fingerprint}) can open it`
+      : summary.mode === 'pin'
+        ? 'anyone with the PIN can open it'
+        : 'any machine with your key can open it';
+  const burnText = !summary.burn
+    ? ''
+    : summary.mode === 'pin'
+      ? '; removed when picked up on a machine with your key (a PIN holder without it can pick it up until it expires)'
+      : '; removed after the first pickup';
+  // The session file is outside input too: its id, path and host are shown, never obeyed.
   process.stdout.write(
-    `Published session ${session.s}\n` +
-      `  project ${session.p} on ${session.h}\n` +
-      `  ${who}; ${describeExpiry(summary.expires_at)}${summary.burn ? '; removed after the first pickup' : ''}\n` +
+    `Published session ${showUntrusted(String(session.s))}\n` +
+      `  project ${showUntrusted(String(session.p))} on ${showUntrusted(String(session.h))}\n` +
+      `  ${who}; ${describeExpiry(summary.expires_at)}${burnText}\n` +
       `Run on the other machine:\n  ${pickup}\n`,
   );
   if (flags.qr) process.stdout.write(await renderQr(pickup));

@@ -1,10 +1,10 @@
 // cc-open — verify and decrypt a handoff record, or (--raw) decrypt an age file.
-import { run } from '../../lib/cli/run.ts';
+import { run, warn } from '../../lib/cli/run.ts';
 import { parse, fdFlag } from '../../lib/cli/args.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { readJson, writeJson } from '../../lib/cli/io.ts';
 import { loadMyIdentity } from '../../lib/identity/unlock.ts';
-import { x25519Secret } from '../../lib/identity/identity.ts';
+import { fingerprint, formatPubkey, x25519Secret } from '../../lib/identity/identity.ts';
 import { openRecord } from '../../lib/handoff/open.ts';
 import { resolvePeer } from '../../lib/pair/peers.ts';
 import { readPin } from '../../lib/handoff/pin.ts';
@@ -75,13 +75,13 @@ run(NAME, USAGE, async (argv) => {
   const record = await readJson(NAME, WHAT, { path: positionals[0], limit: 64 * 1024 });
   let from: Uint8Array | undefined;
   if (flags.from !== undefined) {
-    from = await resolvePeer(flags.from);
+    from = await resolvePeer(flags.from, (m) => warn(NAME, m));
   }
   const opened = await openRecord({
     record,
     from,
     identity: () => loadMyIdentity(passphraseFd),
-    pin: () => readPin({ fd: pinFd, confirm: false }),
+    pin: (signer) => readPin({ fd: pinFd, confirm: false, prompt: `PIN for the handoff from ${formatPubkey(signer)} (fingerprint ${fingerprint(signer)}): ` }),
   });
   writeJson(opened);
 });

@@ -3,10 +3,12 @@
 //   cc-dht-get [pk:…] --wait S | cc-open --from pk:… | cc-resume
 import { run, warn } from '../../lib/cli/run.ts';
 import { parse, intFlag, fdFlag } from '../../lib/cli/args.ts';
-import { writeJson } from '../../lib/cli/io.ts';
-import { usageError } from '../../lib/cli/errors.ts';
+import { writeJsonAs } from '../../lib/cli/io.ts';
+import { EXIT, expiredError, usageError } from '../../lib/cli/errors.ts';
 import { confirm, hasTty } from '../../lib/cli/tty.ts';
-import { pipeline, handOver } from '../../lib/handoff/pipeline.ts';
+import { pipeline, handOver, StageFailed } from '../../lib/handoff/pipeline.ts';
+import { resolvePeer } from '../../lib/pair/peers.ts';
+import { formatPubkey } from '../../lib/identity/identity.ts';
 import { unlockOnce } from '../../lib/identity/unlock-once.ts';
 import { renderQr } from '../../lib/handoff/text.ts';
 
@@ -21,25 +23,32 @@ project directory.
   cc-dht-get [pk:…] --wait S | cc-open --from pk:… | cc-resume
 
 A handoff marked burn-after-reading is removed from the DHT once you confirm,
-when it was published under your own key (the publisher's key is needed to
-remove it otherwise; you are told so).
+before claude starts, when you hold the publisher's key (the same key, or
+your own record); anyone else is told that only the publisher can remove it.
+If another pickup removed it first, this one stops with exit 5.
 
 Options:
   -y, --yes           resume without asking
-  --print             print {"cwd","argv"} of the claude command; run nothing
+  --print             print {"cwd","argv","file","link"?,"handoff"}: the
+                      claude command, the session file, the symlink cc-resume
+                      would make (with --cwd) and the opened handoff; run nothing
   --qr                also show the session id as a QR code
   --wait S            keep looking up to S seconds while nothing is found (default 30)
   --cwd DIR           resume in DIR, your copy of the project at another path
   --transport T       mainline (default), relay or hyper; comma-separated for several
-  --json              with --print, compact JSON; otherwise the opened handoff as JSON
+  --json              compact JSON; without --print, print the opened handoff
+                      (what cc-open prints) on stdout, then resume
+  --pin-fd N          read the PIN of a PIN handoff from file descriptor N
   --passphrase-fd N   read the key's passphrase from file descriptor N
   -- CLAUDE-ARGS…     passed on to claude, e.g. -- -p "carry on" for a script
   -h, --help          show this help
   --version           show the version
 
-Exit status: 0 ok, 1 failure, 2 usage, 3 nothing published / session not
-found here, 4 bad signature, wrong key or PIN, 5 expired or revoked.
-Otherwise the exit status of claude.
+Environment: CCKIT_PIN, CCKIT_PASSPHRASE, CCKIT_KEY_FILE, CCKIT_BOOTSTRAP,
+CCKIT_CLAUDE, CLAUDE_CONFIG_DIR, NO_COLOR.
+Exit status: 0 ok, 1 failure, 2 usage, 3 nothing was ever published / session
+not found here, 4 bad signature, wrong key or PIN, 5 expired, revoked, or
+(burn) already picked up. Otherwise the exit status of claude.
 `;
 
 run('cc-pickup', USAGE, async (args) => {
@@ -58,44 +67,58 @@ run('cc-pickup', USAGE, async (args) => {
       transport: { type: 'string' },
       json: { type: 'boolean' },
       'passphrase-fd': { type: 'string' },
+      'pin-fd': { type: 'string' },
     },
     { maxPositionals: 1 },
   );
   const wait = intFlag('wait', flags.wait, 30);
   const transport = flags.transport ? ['--transport', flags.transport] : [];
-  const env = await unlockOnce(fdFlag('passphrase-fd', flags['passphrase-fd']));
+  const passphraseFd = fdFlag('passphrase-fd', flags['passphrase-fd']);
+  const pinFd = fdFlag('pin-fd', flags['pin-fd']);
   const who = positionals[0];
   if (!flags.yes && !flags.print && !hasTty()) {
     throw usageError('nothing to confirm on: there is no terminal', 'add -y to resume without asking, or --print');
   }
 
-  // Our own key: the default publisher (self mode: the same key on both machines), and
-  // who may burn. A PIN handoff from someone else needs no key here at all.
-  const whoami = async (stderr: 'inherit' | 'ignore') => JSON.parse(await pipeline([['cc-key', 'whoami']], { env, stderr })).pubkey as string;
-  const from = who ?? (await whoami('inherit'));
-  const opened = await pipeline(
-    [
-      ['cc-dht-get', from, '--wait', String(wait), ...transport],
-      ['cc-open', '--from', from],
-    ],
-    { env },
-  );
+  // The key is unlocked only when a stage needs it: looking up our own
+  // record, or opening one sealed to a key. A PIN handoff from someone else
+  // never asks for the key's passphrase first.
+  let env: Record<string, string> | undefined;
+  const unlock = async () => (env ??= await unlockOnce(passphraseFd));
+  const whoami = async (stderr: 'inherit' | 'ignore', extra: Record<string, string> = {}) =>
+    JSON.parse(await pipeline([['cc-key', 'whoami']], { env: { ...env, ...extra }, stderr })).pubkey as string;
+  // A NAME is resolved here, once, so a name from a project's peers file is reported once.
+  const from = who !== undefined ? formatPubkey(await resolvePeer(who, (m) => warn('cc-pickup', m))) : (await unlock(), await whoami('inherit'));
+
+  // One stage at a time, so a failed lookup is one error line, not also cc-open's "empty input".
+  const recordText = await pipeline([['cc-dht-get', from, '--wait', String(wait), ...transport]], { env });
+  const pinRecord = isPinRecord(recordText);
+  if (!pinRecord) await unlock();
+  const opened = await pipeline([['cc-open', '--from', from, ...(pinFd !== undefined ? ['--pin-fd', String(pinFd)] : [])]], {
+    env,
+    input: recordText,
+    fds: pinFd !== undefined ? [pinFd] : [],
+  });
   const handoff = JSON.parse(opened);
   const resume = ['cc-resume', ...(flags.cwd ? ['--cwd', flags.cwd] : []), ...(claudeArgs.length ? ['--', ...claudeArgs] : [])];
   const plan = JSON.parse(await pipeline([[resume[0], '--print', ...resume.slice(1)]], { env, input: opened }));
 
   if (flags.qr) process.stderr.write(await renderQr(handoff.payload.s));
-  if (flags.print) return writeJson(flags.json ? plan : { ...plan, handoff });
+  if (flags.print) return writeJsonAs({ ...plan, handoff }, !!flags.json);
+  if (flags.json) writeJsonAs(handoff, true);
 
   if (!flags.yes) {
     if (!hasTty()) throw usageError('resuming asks for confirmation and there is no terminal', 'add -y to resume without asking');
+    // confirm() shows the record's host and the path with their control characters made visible.
     const where = handoff.payload.h ? ` from ${handoff.payload.h}` : '';
     if (!(await confirm(`Resume session ${handoff.payload.s}${where} in ${plan.cwd}?`))) return 1;
   }
   if (handoff.burn) {
-    const me = who === undefined ? from : await whoami('ignore').catch(() => undefined);
+    // Only the publisher's key can sign the removal. Without a passphrase at
+    // hand (a PIN pickup), an encrypted key is not asked for just to find out.
+    const me = who === undefined ? from : await whoami('ignore', { CCKIT_NO_TTY: '1' }).catch(() => undefined);
     if (me !== undefined && handoff.from === me) {
-      await pipeline([['cc-dht-put', '--revoke', ...transport]], { env });
+      await burn(transport, env);
       process.stderr.write('cc-pickup: burned: the handoff record was removed from the DHT\n');
     } else {
       warn('cc-pickup', `this handoff is burn-after-reading, but only its publisher (${from}) can remove it: ask them to run 'cc-handoff --revoke'`);
@@ -103,3 +126,30 @@ run('cc-pickup', USAGE, async (args) => {
   }
   return handOver([resume[0], '-y', ...resume.slice(1)], opened);
 });
+
+/** Whether the record text is a PIN record (opened with the PIN, not the key). */
+function isPinRecord(text: string): boolean {
+  try {
+    const r = JSON.parse(text) as { pin_salt?: unknown };
+    return typeof r.pin_salt === 'string';
+  } catch {
+    return false; // cc-open says what is wrong with it
+  }
+}
+
+/**
+ * Remove a burn record before resuming it. When another pickup removed it
+ * first (nothing left to revoke, or it won the race), this one is not the
+ * first reader: say so in our words and resume nothing.
+ */
+async function burn(transport: string[], env: Record<string, string> | undefined): Promise<void> {
+  try {
+    await pipeline([['cc-dht-put', '--revoke', ...transport]], { env, stderr: 'pipe' });
+  } catch (err) {
+    if (err instanceof StageFailed && (err.exitCode === EXIT.NOT_FOUND || err.exitCode === EXIT.EXPIRED)) {
+      throw expiredError('ERR_ALREADY_PICKED_UP', 'this burn-after-reading handoff was already picked up elsewhere; not resuming it', 'ask the publisher for a new handoff');
+    }
+    if (err instanceof StageFailed) process.stderr.write(err.stderrText);
+    throw err;
+  }
+}

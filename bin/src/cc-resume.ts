@@ -19,15 +19,17 @@ Resume a Claude Code session, typically one handed over from another machine:
 
 Reads cc-open's output, a payload {"s":UUID,"h":HOST,"p":DIR} or a bare
 session id, from stdin or as the argument. Finds UUID.jsonl under
-CLAUDE_CONFIG_DIR/projects, enters the project directory (the payload's p if
-it exists here, else the directory recorded in the session), asks for
+CLAUDE_CONFIG_DIR/projects, enters the project directory the session file
+records (the payload's p is only a hint, used when the file records none and
+p matches the folder the session is filed under), asks for
 confirmation on the terminal, and runs 'claude --resume UUID' with the
 terminal handed over. Arguments after -- are passed on to claude.
 
 Options:
   -y, --yes        resume without asking (needed when there is no terminal)
   --print          print {"cwd","argv","file"} and run nothing
-  --cwd DIR        run in DIR, your copy of the project, instead
+  --cwd DIR        run in DIR, your copy of the project, instead (links the
+                   session into DIR's project folder; only --cwd does that)
   -h, --help       show this help
   --version        show the version
 

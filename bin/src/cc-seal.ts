@@ -1,5 +1,5 @@
 // cc-seal — seal a session payload into a signed handoff record, or (--raw) any bytes into an age file.
-import { run } from '../../lib/cli/run.ts';
+import { run, warn } from '../../lib/cli/run.ts';
 import { parse, fdFlag, intFlag } from '../../lib/cli/args.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { readJson } from '../../lib/cli/io.ts';
@@ -36,7 +36,9 @@ Options:
   --weak-pin            accept a PIN that is easy to guess offline
   --pin-fd N            read the PIN from file descriptor N
   --ttl S               seconds the record stays valid (default 86400)
-  --burn                mark the record burn-after-read
+  --burn                mark the record burn-after-read: the first pickup holding
+                        your key removes it (not with --to; with --pin, PIN
+                        holders without your key cannot remove it)
   --raw                 encrypt stdin (or INPUT) to an age file
   -a, --armor           raw: write ASCII-armored (PEM) output
   -o, --output FILE     raw: write to FILE (atomically) instead of stdout
@@ -91,7 +93,7 @@ run(NAME, USAGE, async (argv) => {
       if (t.startsWith('age1')) {
         recipients.push(parseAgeRecipient(t));
       } else {
-        recipients.push({ x25519: x25519Public(await resolvePeer(t)) });
+        recipients.push({ x25519: x25519Public(await resolvePeer(t, (m) => warn(NAME, m))) });
       }
     }
     if (recipients.length === 0) {
@@ -112,7 +114,7 @@ run(NAME, USAGE, async (argv) => {
   const payload = parsePayloadInput(await readJson(NAME, WHAT, { path: positionals[0], limit: 64 * 1024 }));
   let peer: Uint8Array | undefined;
   if (to.length) {
-    peer = await resolvePeer(to[0]);
+    peer = await resolvePeer(to[0], (m) => warn(NAME, m));
   }
 
   let pin: Buffer | undefined;
@@ -132,6 +134,10 @@ run(NAME, USAGE, async (argv) => {
     }
   }
 
+  if (flags.burn && pinMode) {
+    // DESIGN.md §5: a removal is signed by the publisher's key, which a PIN holder does not have.
+    warn(NAME, 'burn with --pin: only a pickup on a machine holding your key removes the record; anyone with the PIN elsewhere can pick it up again until it expires (keep --ttl short)');
+  }
   const id = await loadMyIdentity(passphraseFd);
   let json: string;
   try {

@@ -4,6 +4,7 @@ complete -c cc-handoff -l share -x -d 'encrypt to this peer only (pk:… or name
 complete -c cc-handoff -l pin -d 'encrypt to a PIN or passphrase'
 complete -c cc-handoff -l generate-pin -d 'make a strong PIN (with --pin)'
 complete -c cc-handoff -l weak-pin -d 'accept a weak PIN (with --pin)'
+complete -c cc-handoff -l pin-fd -x -d 'read the PIN from fd (with --pin)'
 complete -c cc-handoff -l ttl -x -a '600 3600 86400' -d 'seconds the handoff stays valid'
 complete -c cc-handoff -l burn -d 'remove after the first pickup'
 complete -c cc-handoff -l qr -d 'print a QR code of the pickup command'

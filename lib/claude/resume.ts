@@ -5,8 +5,9 @@
  * Claude Code looks for `<id>.jsonl` only in the project folder of the
  * directory it runs in (checked against claude 2.1.x: from any other
  * directory `claude --resume <id>` says "No conversation found"), so the
- * directory must be the one the session is filed under. When it cannot be
- * (the project lives at another path on this machine, --cwd), a symlink in
+ * directory must be the one the session is filed under: the cwd the session
+ * file records (the record's `p` is only a hint, used when it agrees). When
+ * it cannot be (the project lives at another path on this machine, --cwd), a symlink in
  * that directory's project folder makes the same file visible there; claude
  * appends through it, so the session stays one file that syncs back.
  */
@@ -138,10 +139,14 @@ export function planResume(target: ResumeTarget, opts: PlanOptions): ResumePlan 
       throw new CliError('ERR_NO_DIR', `not a directory: ${opts.cwdOverride}`, EXIT.NOT_FOUND);
     }
     dir = resolve(opts.cwdOverride);
-  } else if (isDir(target.project)) {
-    dir = target.project;
   } else if (isDir(recorded)) {
+    // The session file's own cwd is the truth; a record's p (written by
+    // whoever sealed it) never picks another directory.
     dir = recorded;
+  } else if (isDir(target.project) && projectSlug(canonicalDir(target.project)) === found.folder) {
+    // No cwd recorded (or not here): p is used only when it agrees with
+    // the project folder the session is filed under.
+    dir = target.project;
   } else {
     const where = [target.project, recorded].filter((d, i, a) => d && a.indexOf(d) === i).join(' or ');
     throw new CliError(
@@ -156,6 +161,16 @@ export function planResume(target: ResumeTarget, opts: PlanOptions): ResumePlan 
   const folder = projectSlug(cwd);
   let file = found.file;
   let link: ResumePlan['link'];
+  if (folder !== found.folder && opts.cwdOverride === undefined && entryAt(join(opts.root, folder, `${id}.jsonl`)) !== 'file') {
+    // Linking the session into another project folder is what --cwd asks
+    // for; without it we never create one on a record's or a file's say-so.
+    throw new CliError(
+      'ERR_CWD_MISMATCH',
+      `session ${id} is filed under ${found.folder}, not under the project folder of ${cwd}`,
+      EXIT.FAILURE,
+      `to resume it in ${cwd} anyway, pass --cwd ${JSON.stringify(cwd)}`,
+    );
+  }
   if (folder !== found.folder) {
     const path = join(opts.root, folder, `${id}.jsonl`);
     const here = entryAt(path);

@@ -4,6 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { CliError, EXIT, usageError } from './errors.ts';
+import { jsonForTerminal } from './untrusted-text.ts';
 
 /** 1 MiB: far above any record or payload, far below anything that hurts. */
 export const DEFAULT_STDIN_LIMIT = 1 << 20;
@@ -101,8 +102,16 @@ export async function readJson(name: string, what: string, opts: { path?: string
 
 /** Write one JSON document: pretty on a TTY, compact in a pipe. */
 export function writeJson(value: unknown): void {
-  const text = process.stdout.isTTY ? JSON.stringify(value, null, 2) : JSON.stringify(value);
+  // On a terminal, C1 and bidi characters in strings are escaped too (same JSON value).
+  const text = process.stdout.isTTY ? jsonForTerminal(JSON.stringify(value, null, 2)) : JSON.stringify(value);
   process.stdout.write(text + '\n');
+}
+
+/** Write one JSON document, compact when asked (--json) even on a TTY. */
+export function writeJsonAs(value: unknown, compact: boolean): void {
+  const text = JSON.stringify(value);
+  if (compact) process.stdout.write((process.stdout.isTTY ? jsonForTerminal(text) : text) + '\n');
+  else writeJson(value);
 }
 
 /** Write raw text (already serialised) followed by a newline. */

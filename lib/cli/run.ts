@@ -4,6 +4,7 @@
  * unless CCKIT_DEBUG=1, and quiet exit when the reader of stdout goes away.
  */
 import { CliError, EXIT } from './errors.ts';
+import { showUntrusted } from './untrusted-text.ts';
 
 declare const CCKIT_VERSION: string;
 /** The package version build.mjs bakes into each bundle; '0.0.0-dev' when run from source. */
@@ -22,13 +23,14 @@ export function reportError(name: string, err: unknown): number {
   if (process.env.CCKIT_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   if (err instanceof CliError) {
     if (err.quiet) return err.exitCode;
-    process.stderr.write(`${name}: ${color('31', 'error:')} ${err.message}\n`);
-    if (err.hint) process.stderr.write(`${name}: ${color('33', 'hint:')} ${err.hint}\n`);
+    // Messages quote records, peers and files: never let those drive the terminal.
+    process.stderr.write(`${name}: ${color('31', 'error:')} ${showUntrusted(err.message)}\n`);
+    if (err.hint) process.stderr.write(`${name}: ${color('33', 'hint:')} ${showUntrusted(err.hint)}\n`);
     return err.exitCode;
   }
   const e = err as NodeJS.ErrnoException;
   const msg = (e && e.message ? e.message : String(err)).split('\n')[0];
-  process.stderr.write(`${name}: ${color('31', 'error:')} ${msg.charAt(0).toLowerCase()}${msg.slice(1)}\n`);
+  process.stderr.write(`${name}: ${color('31', 'error:')} ${showUntrusted(msg.charAt(0).toLowerCase() + msg.slice(1))}\n`);
   if (process.env.CCKIT_DEBUG !== '1') {
     process.stderr.write(`${name}: ${color('33', 'hint:')} set CCKIT_DEBUG=1 for details\n`);
   }
@@ -37,7 +39,7 @@ export function reportError(name: string, err: unknown): number {
 
 /** Print a warning line on stderr. */
 export function warn(name: string, message: string): void {
-  process.stderr.write(`${name}: ${color('33', 'warning:')} ${message}\n`);
+  process.stderr.write(`${name}: ${color('33', 'warning:')} ${showUntrusted(message)}\n`);
 }
 
 /**

@@ -6,6 +6,7 @@
 import { openSync, closeSync, readSync, writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import { CliError, EXIT } from './errors.ts';
+import { showUntrusted } from './untrusted-text.ts';
 
 /** Open the controlling terminal, or undefined when there is none. */
 export function openTty(): number | undefined {
@@ -105,9 +106,13 @@ export function promptTty(question: string, opts: { hidden?: boolean } = {}): Pr
   });
 }
 
-/** Ask a yes/no question on the terminal; false when there is none. */
+/**
+ * Ask a yes/no question on the terminal; false when there is none. The
+ * question is one line, its control characters shown: it usually quotes a
+ * record (a host, a path) that must not be able to forge the "[y/N]".
+ */
 export async function confirm(question: string): Promise<boolean> {
   if (!hasTty()) return false;
-  const answer = (await promptTty(`${question} [y/N] `)).toString('utf8').trim().toLowerCase();
+  const answer = (await promptTty(`${showUntrusted(question)} [y/N] `)).toString('utf8').trim().toLowerCase();
   return answer === 'y' || answer === 'yes';
 }

@@ -10,7 +10,7 @@
  *    replay what they changed relative to our base (three-way merge, see
  *    pkarr.rebase), re-apply our change, sign again, retry. Bounded.
  */
-import { CliError, EXIT, notFound } from '../cli/errors.ts';
+import { CliError, EXIT, expiredError, notFound } from '../cli/errors.ts';
 import { formatPubkey, type Identity } from '../identity/identity.ts';
 import {
   checkBudget,
@@ -82,6 +82,9 @@ export async function publish(opts: {
   const stored: Partial<Record<Transport, number>> = Object.fromEntries(net.transports.map((t) => [t, 0]));
   let sentElsewhere: SignedPacket | undefined; // the packet relays and HyperDHT last got
   let hyperSig: Uint8Array | undefined;
+  // Revoke races: what our first write round stored, and a removal by another writer seen since.
+  let firstStored = -1;
+  let foreignRemoval: { seq: number; v: Uint8Array } | undefined;
 
   for (let attempt = 1; ; attempt++) {
     const merged = apply(rebase(base?.dns, newer.map((n) => n.dns)));
@@ -111,6 +114,7 @@ export async function publish(opts: {
     if (!net.has('mainline')) break;
     const outcome = await net.putMainline(current, holders);
     stored.mainline = outcome.stored;
+    if (attempt === 1) firstStored = outcome.stored;
     if (outcome.conflicts === 0) break;
 
     // Someone else wrote between our read and our write (or a node holds a
@@ -124,6 +128,14 @@ export async function publish(opts: {
       if (ours.has(id) || known.has(id)) continue;
       known.add(id);
       if (!base || compareRecency(p, base) > 0) newer.push({ transport: 'mainline', seq: p.seq, v: p.v, dns: p.dns, sig: p.sig });
+      if (text === undefined && readTxt(p.dns, full) === undefined && (!base || compareRecency(p, base) > 0)) foreignRemoval = p;
+    }
+    // Two revokes of one record race (two pickups of a burn record): at most
+    // one may go on to use it. The other removal won if it took every node
+    // before ours got there (our first round stored nowhere), or, when the
+    // nodes split between us, if its packet is the newer one.
+    if (foreignRemoval && (firstStored === 0 || compareRecency(foreignRemoval, current) > 0)) {
+      throw expiredError('ERR_ALREADY_REVOKED', `the ${name} record under ${formatPubkey(pk)} was revoked meanwhile by another writer`, 'it was burnt or revoked elsewhere first');
     }
     newer.sort((a, b) => compareRecency(a, b));
     if (attempt >= MAX_ATTEMPTS) {

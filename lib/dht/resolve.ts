@@ -9,11 +9,27 @@ import { requireReachable, type Network, type Seen, type Snapshot } from './netw
 /** What resolveLatest found (undefined when nothing matched in time) and the last snapshot. */
 export interface ResolveResult {
   found?: Seen;
+  /**
+   * The newest packet lacks the record where the reader can tell it was
+   * removed (DESIGN.md §5): the packet is empty, or an older packet seen
+   * in the same lookup still had the record. Burnt or revoked, not "never
+   * published".
+   */
+  revoked?: Seen;
   snap: Snapshot;
+}
+
+/** Whether `best` (lacking `full`) reads as a removal of the record rather than its absence. */
+export function isRevocation(best: Seen, seen: Seen[], full: string): boolean {
+  if ((best.dns.answers ?? []).length === 0) return true;
+  return seen.some((s) => s.seq < best.seq && readTxt(s.dns, full) !== undefined);
 }
 
 /** Pause between lookups while waiting: long enough not to hammer the DHT. */
 export const RETRY_MS = 1000;
+
+/** Lookups in a row that reach nobody before --wait gives up early: one lost burst of UDP is not an outage. */
+export const UNREACHABLE_TRIES = 2;
 
 /** Look up the key's most recent packet, retrying every RETRY_MS up to `waitMs` until it carries `full`; throws ERR_DHT_UNREACHABLE when no transport answered. */
 export async function resolveLatest(opts: {
@@ -29,6 +45,7 @@ export async function resolveLatest(opts: {
   const { net, publicKey, full, waitMs } = opts;
   const deadline = Date.now() + waitMs;
   const warned = new Set<string>();
+  let unanswered = 0;
   for (;;) {
     const snap = await net.snapshot(publicKey);
     for (const p of snap.problems) {
@@ -38,6 +55,13 @@ export async function resolveLatest(opts: {
     const best = snap.best;
     // The newest packet decides: an older one that still has the record was superseded.
     if (best && (full === undefined || readTxt(best.dns, full) !== undefined)) return { found: best, snap };
+    // A removal is an answer: waiting would only delay "revoked" (a record
+    // republished after it reaches the same closest nodes before we ask).
+    if (best && full !== undefined && isRevocation(best, snap.seen, full)) return { revoked: best, snap };
+    // Nothing answered twice in a row (each lookup waits out its own
+    // timeouts): say so now rather than after the whole --wait.
+    unanswered = snap.reached.length === 0 ? unanswered + 1 : 0;
+    if (unanswered >= UNREACHABLE_TRIES) requireReachable(net, snap);
     const left = deadline - Date.now();
     if (left <= 0) {
       requireReachable(net, snap);

@@ -34,8 +34,8 @@ export interface OpenRecordOptions {
   now?: number;
   /** The caller's identity, loaded only when the blob is encrypted to a key. */
   identity: () => Promise<{ seed: Uint8Array; publicKey: Uint8Array }>;
-  /** The PIN, asked only for a PIN record. */
-  pin: () => Promise<Uint8Array>;
+  /** The PIN, asked only for a PIN record (after its signature checked out), told whose record it opens. */
+  pin: (signer: Uint8Array) => Promise<Uint8Array>;
 }
 
 const Z32_KEY = /^[ybndrfg8ejkmcpqxot1uwisza345h769]{52}$/;
@@ -86,12 +86,12 @@ export function checkLive(r: HandoffRecord, now: number): number {
   return expiresAt;
 }
 
-async function decryptWithPin(r: HandoffRecord, blob: Buffer, pinSource: () => Promise<Uint8Array>): Promise<Buffer> {
+async function decryptWithPin(r: HandoffRecord, blob: Buffer, pinSource: OpenRecordOptions['pin'], signer: Uint8Array): Promise<Buffer> {
   const salt = decodeBase64Strict(r.pin_salt!, 'pin_salt');
   if (salt.length !== PIN_SALT_SIZE) {
     throw new CliError('ERR_BAD_RECORD_FIELD', `record field 'pin_salt' must be ${PIN_SALT_SIZE} bytes`, EXIT.AUTH);
   }
-  const pin = await pinSource();
+  const pin = await pinSource(signer);
   const key = await derivePinKey(pin, salt);
   pin.fill(0);
   try {
@@ -135,10 +135,10 @@ async function decryptWithKey(r: HandoffRecord, blob: Buffer, identity: OpenReco
 /** Parse, verify (exit 4), check liveness (exit 5) and decrypt a record with the key or the PIN, in that order; returns the Opened result. */
 export async function openRecord(o: OpenRecordOptions): Promise<Opened> {
   const r = parseRecord(o.record);
-  verifyRecord(r, o.from);
+  const signer = verifyRecord(r, o.from);
   const expiresAt = checkLive(r, o.now ?? Math.floor(Date.now() / 1000));
   const blob = decodeBase64Strict(r.blob, 'blob');
-  const plaintext = r.pin_salt !== null ? await decryptWithPin(r, blob, o.pin) : await decryptWithKey(r, blob, o.identity);
+  const plaintext = r.pin_salt !== null ? await decryptWithPin(r, blob, o.pin, signer) : await decryptWithKey(r, blob, o.identity);
   const payload = parseBlobPlaintext(plaintext, r);
   plaintext.fill(0);
   return { v: 1, from: `pk:${r.pubkey}`, created_at: r.created_at, expires_at: expiresAt, burn: r.burn, payload };

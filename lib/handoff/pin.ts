@@ -199,13 +199,13 @@ export const GENERATED_PIN_BITS = GEN_GROUPS * GEN_GROUP_LEN * Math.log2(GEN_ALP
 // ── input ────────────────────────────────────────────────────────────────
 
 /** The PIN from --pin-fd, CCKIT_PIN or the terminal (asked twice when sealing). */
-export function readPin(opts: { fd?: number; confirm: boolean }): Promise<Buffer> {
+export function readPin(opts: { fd?: number; confirm: boolean; prompt?: string }): Promise<Buffer> {
   return readSecret({
     what: 'PIN',
     env: 'CCKIT_PIN',
     fdFlag: 'pin-fd',
     fd: opts.fd,
-    prompt: opts.confirm ? 'PIN for this handoff: ' : 'PIN: ',
+    prompt: opts.prompt ?? (opts.confirm ? 'PIN for this handoff: ' : 'PIN: '),
     confirm: opts.confirm,
   });
 }

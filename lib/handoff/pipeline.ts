@@ -7,6 +7,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realpathSync } from 'node:fs';
+import type { IOType, StdioOptions } from 'node:child_process';
 import { CliError, type ExitCode } from '../cli/errors.ts';
 
 /** The bin/ folder next to the running bundle (dist/ → ../bin), first on PATH. */
@@ -16,11 +17,14 @@ function binDir(): string {
   return here.endsWith(join('lib', 'handoff')) ? join(here, '..', '..', 'bin') : join(here, '..', 'bin');
 }
 
-/** A stage failed: its own `cc-NAME: error:` line already reached stderr. */
+/** A stage failed: its own `cc-NAME: error:` line already reached stderr (or is in `stderrText` when captured). */
 export class StageFailed extends CliError {
-  constructor(stage: string, exitCode: number) {
+  /** The stage's stderr, when the caller asked to capture it. */
+  readonly stderrText: string;
+  constructor(stage: string, exitCode: number, stderrText = '') {
     super('ERR_STAGE', `${stage} failed`, exitCode as ExitCode);
     this.quiet = true;
+    this.stderrText = stderrText;
   }
 }
 
@@ -28,8 +32,23 @@ export class StageFailed extends CliError {
 export interface RunOptions {
   input?: string;
   env?: Record<string, string | undefined>;
-  /** 'ignore' for a question whose failure is an answer (is there a key here?). */
-  stderr?: 'inherit' | 'ignore';
+  /**
+   * 'ignore' for a question whose failure is an answer (is there a key
+   * here?); 'pipe' to keep a stage's error for the caller to word.
+   */
+  stderr?: 'inherit' | 'ignore' | 'pipe';
+  /** File descriptors the stages inherit under the same numbers (--pin-fd N, --passphrase-fd N). */
+  fds?: number[];
+}
+
+/** stdin and stdout piped; stderr as asked; fds passed on under their own numbers, nothing else. */
+function stdioFor(opts: RunOptions): StdioOptions {
+  const stdio: (IOType | number)[] = ['pipe', 'pipe', opts.stderr ?? 'inherit'];
+  for (const fd of opts.fds ?? []) {
+    while (stdio.length < fd) stdio.push('ignore');
+    stdio[fd] = fd;
+  }
+  return stdio;
 }
 
 /**
@@ -42,7 +61,7 @@ export async function pipeline(stages: string[][], opts: RunOptions = {}): Promi
     quiet: true,
     verbose: false,
     nothrow: true,
-    stdio: ['pipe', 'pipe', opts.stderr ?? 'inherit'] as ['pipe', 'pipe', 'inherit' | 'ignore'],
+    stdio: stdioFor(opts),
     env: { ...process.env, ...opts.env, PATH: `${binDir()}:${process.env.PATH ?? ''}` },
   };
   const base = $(options);
@@ -55,7 +74,7 @@ export async function pipeline(stages: string[][], opts: RunOptions = {}): Promi
   }
   const results = await Promise.all(procs);
   for (const [i, r] of results.entries()) {
-    if (r.exitCode !== 0) throw new StageFailed(stages[i][0], r.exitCode ?? 1);
+    if (r.exitCode !== 0) throw new StageFailed(stages[i][0], r.exitCode ?? 1, opts.stderr === 'pipe' ? r.stderr : '');
   }
   return results[results.length - 1].stdout;
 }

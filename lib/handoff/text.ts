@@ -1,4 +1,5 @@
 /** Human text for the porcelain: expiry phrases, list lines, QR codes. */
+import { showUntrusted } from '../cli/untrusted-text.ts';
 
 /** "expires 2026-11-22 05:50 UTC (in 23h 59m)" or "expired 5m ago". */
 export function describeExpiry(expiresAt: number, now = Math.floor(Date.now() / 1000)): string {
@@ -12,9 +13,10 @@ export function describeExpiry(expiresAt: number, now = Math.floor(Date.now() / 
 export function listLine(record: Record<string, unknown>, now = Math.floor(Date.now() / 1000)): string {
   const created = Number(record.created_at);
   const expires = created + Number(record.ttl);
-  const mode = record.pin_salt ? 'PIN' : record.recipient ? `for pk:${record.recipient}` : 'for yourself';
+  // Fields from the DHT: shown, never obeyed.
+  const mode = record.pin_salt ? 'PIN' : record.recipient ? `for pk:${showUntrusted(String(record.recipient))}` : 'for yourself';
   const burn = record.burn ? ', burn after reading' : '';
-  return `pk:${record.pubkey}  ${mode}${burn}, published ${new Date(created * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, ${describeExpiry(expires, now)}`;
+  return `pk:${showUntrusted(String(record.pubkey))}  ${mode}${burn}, published ${new Date(created * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, ${describeExpiry(expires, now)}`;
 }
 
 /** A QR code of `text` for a terminal (npm qrcode, UTF-8 half blocks). */

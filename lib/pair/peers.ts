@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configDir } from '../config.ts';
 import { CliError, EXIT } from '../cli/errors.ts';
-import { parsePubkey } from '../identity/identity.ts';
+import { fingerprint, formatPubkey, parsePubkey } from '../identity/identity.ts';
 
 /** A remembered peer from peers.toml: its name, `pk:` key, known addresses and when it was paired (Unix seconds). */
 export interface Peer {
@@ -59,23 +59,35 @@ export async function listPeers(cwd = process.cwd()): Promise<Peer[]> {
 
 /**
  * Resolve `pk:…` or a peer NAME to raw public key bytes. Anything that
- * parses as a key is a key; otherwise it must be a known peer's name.
+ * parses as a key is a key; otherwise it must be a known peer's name. A
+ * name from your own peers.toml always wins. A project's `.cckit/peers.toml`
+ * only introduces keys (DESIGN.md §7): a cloned repo could map `alice` to
+ * anyone's key, so a name found only there is passed to `notice` with its
+ * key, fingerprint and file, for the command to show.
  */
-export async function resolvePeer(nameOrKey: string): Promise<Uint8Array> {
+export async function resolvePeer(nameOrKey: string, notice?: (message: string) => void, cwd = process.cwd()): Promise<Uint8Array> {
   // Anything that claims to be a key (pk:, a URL, 52 z32 characters) is parsed as one, so a
   // mistyped key says "not a public key" rather than "no peer named …".
   const s = nameOrKey.trim();
   if (/^pk:/i.test(s) || s.includes('://') || /^[ybndrfg8ejkmcpqxot1uwisza345h769]{52}$/i.test(s)) {
     return parsePubkey(nameOrKey);
   }
-  const peer = (await listPeers()).find((p) => p.name === nameOrKey);
-  if (!peer) {
-    throw new CliError(
-      'ERR_UNKNOWN_PEER',
-      `no peer named '${nameOrKey}'`,
-      EXIT.USAGE,
-      `use a public key (pk:…) or add the peer to ${join(configDir(), 'peers.toml')}`,
+  const personal = (await readPeersFile(join(configDir(), 'peers.toml'))).find((p) => p.name === nameOrKey);
+  if (personal) return parsePubkey(personal.pubkey);
+  const projectFile = join(cwd, '.cckit', 'peers.toml');
+  const peer = (await readPeersFile(projectFile)).find((p) => p.name === nameOrKey);
+  if (peer) {
+    const key = parsePubkey(peer.pubkey);
+    notice?.(
+      `'${nameOrKey}' is not one of your peers: the name comes from ${projectFile}, ` +
+        `key ${formatPubkey(key)} (fingerprint ${fingerprint(key)}); check that fingerprint with ${nameOrKey} before trusting it`,
     );
+    return key;
   }
-  return parsePubkey(peer.pubkey);
+  throw new CliError(
+    'ERR_UNKNOWN_PEER',
+    `no peer named '${nameOrKey}'`,
+    EXIT.USAGE,
+    `use a public key (pk:…) or add the peer to ${join(configDir(), 'peers.toml')}`,
+  );
 }

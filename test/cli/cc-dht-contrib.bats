@@ -36,7 +36,7 @@ setup() {
   read -r minute hour dom month dow cmd <<<"$line"
   [ "$minute $hour $dom $month $dow" = "0 * * * *" ]
   mkdir -p "$HOME/.local/state/cckit"
-  test_record 3 >"$HOME/.local/state/cckit/handoff.json"
+  test_record 5 >"$HOME/.local/state/cckit/handoff.json"
   # Two starts at once: flock lets one run, the other returns at once.
   bash -c "$cmd" 3>&- &
   first=$!

@@ -56,13 +56,14 @@ setup() {
 
 @test "--name publishes beside _cclink; --all lists both; --revoke --name removes only it" {
   test_record | cc-dht-put >/dev/null
-  echo '{"note":"work"}' | cc-dht-put --name _cclink.work >/dev/null
+  test_record 600 d29yaw== >work.json
+  cc-dht-put --name _cclink.work work.json >/dev/null
   run cc-dht-get --all
   assert_success
   assert_output --partial '"name":"_cclink"'
   assert_output --partial '"name":"_cclink.work"'
   run cc-dht-get --name _cclink.work
-  assert_output '{"note":"work"}'
+  assert_output "$(cat work.json)"
   run cc-dht-put --revoke --name _cclink.work
   assert_success
   [ "$(echo "$output" | json_field revoked)" = true ]
@@ -85,14 +86,52 @@ setup() {
 
 @test "a record naming another key is refused (exit 4)" {
   other=$(as_machine other bash -c 'cc-key init --no-passphrase >/dev/null; cc-key whoami' | json_field pubkey)
-  run bash -c "printf '{\"pubkey\":\"%s\",\"ttl\":60}' '${other#pk:}' | cc-dht-put"
+  as_machine other test_record >theirs.json
+  run cc-dht-put theirs.json
   assert_failure 4
   assert_output --partial "cc-dht-put: error: the record was sealed by $other, not by this key"
 }
 
+@test "nothing in clear: a payload piped past cc-seal is refused (exit 4, hint names cc-seal), --name too" {
+  sid=$(node -e 'console.log(crypto.randomUUID())')
+  for name in _cclink _cclink.work; do
+    run --separate-stderr bash -c "echo '{\"s\":\"$sid\",\"h\":\"laptop\",\"p\":\"/home/me/secret-project\"}' | cc-dht-put --name $name"
+    assert_failure 4
+    assert_one_error cc-dht-put
+    [[ "$stderr" == *"not a sealed handoff record"* ]] || fail "$stderr"
+    [[ "$stderr" == *"hint: seal it first: cc-session | cc-seal | cc-dht-put"* ]] || fail "$stderr"
+  done
+  run cc-dht-get --all --wait 0
+  assert_failure 3
+}
+
+@test "a record edited after sealing (jq '.ttl=999999') is refused (exit 4); nothing is published" {
+  test_record >rec.json
+  node -e 'const r=JSON.parse(require("fs").readFileSync("rec.json"));r.ttl=999999;process.stdout.write(JSON.stringify(r))' >edited.json
+  run --separate-stderr cc-dht-put edited.json
+  assert_failure 4
+  assert_one_error cc-dht-put
+  [[ "$stderr" == *"signature does not verify"* ]] || fail "$stderr"
+  [[ "$stderr" == *"cc-seal"* ]] || fail "$stderr"
+  run cc-dht-put --name _cclink.x edited.json
+  assert_failure 4
+  run cc-dht-get
+  assert_failure 3
+}
+
+@test "fields the signature does not cover are dropped, never published" {
+  test_record >rec.json
+  node -e 'const r=JSON.parse(require("fs").readFileSync("rec.json"));r.note="in clear";process.stdout.write(JSON.stringify(r))' >extra.json
+  run cc-dht-put extra.json
+  assert_success
+  run as_machine other cc-dht-get "$(my_z32)"
+  assert_success
+  assert_output "$(cat rec.json)"
+}
+
 @test "an oversized record is refused before publishing, saying how much fits" {
-  blob=$(head -c 1000 /dev/zero | tr '\0' A)
-  run bash -c "printf '{\"blob\":\"$blob\"}' | cc-dht-put"
+  test_record 600 x "$(date +%s)" 1011 >big.json
+  run cc-dht-put big.json
   assert_failure 1
   assert_output --regexp 'record too large: the DNS packet would be [0-9]+ bytes, over the 1000-byte limit \(the record is 1011 bytes, at most 912 fit\)'
   assert_output --partial 'cc-dht-put: hint: shorten the record'
@@ -102,8 +141,7 @@ setup() {
 
 @test "the largest record that fits is published and read back whole" {
   # 912 bytes of record make a DNS packet of exactly 1000 bytes when alone.
-  blob=$(head -c 901 /dev/zero | tr '\0' B)
-  printf '{"blob":"%s"}' "$blob" >big.json
+  test_record 600 x "$(date +%s)" 912 >big.json
   [ "$(wc -c <big.json)" -eq 912 ]
   run cc-dht-put big.json
   assert_success
@@ -113,7 +151,8 @@ setup() {
 }
 
 @test "an expired record is refused (exit 5)" {
-  run bash -c "printf '{\"created_at\":1000,\"ttl\":60}' | cc-dht-put"
+  test_record 60 aGVsbG8= 1000 >old.json
+  run cc-dht-put old.json
   assert_failure 5
   assert_output --partial 'cc-dht-put: error: the record expired at 1970-01-01T00:17:40.000Z'
 }
@@ -174,7 +213,8 @@ setup() {
   run cc-dht-get pk:yryyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy
   assert_failure 1
   assert_output --partial 'cc-dht-get: error: no mainline node answered (bootstrap 127.0.0.1:9)'
-  run bash -c 'echo "{}" | cc-dht-put'
+  test_record >rec.json
+  run cc-dht-put rec.json
   assert_failure 1
   assert_output --partial 'no mainline node answered'
 }
@@ -214,7 +254,7 @@ setup() {
 }
 
 @test "--republish re-puts every interval, then stops when the record expires" {
-  test_record 4 >rec.json
+  test_record 6 >rec.json
   start=$(date +%s)
   run cc-dht-put --republish --interval 1 rec.json
   assert_success
@@ -242,10 +282,10 @@ setup() {
   grep -q 'revoked or replaced by a newer one; stopped republishing' rp2.err
 }
 
-@test "--republish needs a record with an expiry" {
+@test "--republish publishes only a sealed record, too" {
   run bash -c 'echo "{\"a\":1}" | cc-dht-put --republish'
-  assert_failure 1
-  assert_output --partial '--republish needs a record with created_at and ttl'
+  assert_failure 4
+  assert_output --partial 'not a sealed handoff record'
 }
 
 @test "usage errors exit 2 with a hint" {
@@ -273,7 +313,7 @@ setup() {
   printf 'correct horse\n' >pass.txt
   cc-key init --passphrase-fd 3 3<pass.txt >/dev/null
   pk=$(cc-key whoami --passphrase-fd 3 3<pass.txt | json_field pubkey)
-  run bash -c "printf '{\"pubkey\":\"%s\"}' '${pk#pk:}' | cc-dht-put --passphrase-fd 3 3<pass.txt"
+  run bash -c "echo '{\"s\":\"$(node -e 'console.log(crypto.randomUUID())')\",\"h\":\"h\",\"p\":\"/p\"}' | cc-seal --passphrase-fd 3 3<pass.txt | cc-dht-put --passphrase-fd 3 3<pass.txt"
   assert_success
   run as_machine other cc-dht-get "$pk"
   assert_success

@@ -81,7 +81,8 @@ same_key() { mkdir -p "$(home_of "$2")/.pubky"; chmod 700 "$(home_of "$2")/.pubk
   pc=$(pubkey_of c); pa=$(pubkey_of a)
   run bash -c "cd '$(home_of a)/app' && HOME='$(home_of a)' CLAUDE_CONFIG_DIR='$(home_of a)/.claude' cc-handoff --share $pc"
   assert_success
-  assert_output --partial "only $pc can open it"
+  fp=$(echo "$pc" | sed -E 's/^pk:(....)(....).*/\1-\2/')
+  assert_output --partial "only $pc (fingerprint $fp) can open it"
   run on c cc-pickup "$pa" -y --wait 20
   assert_success
   grep -qx -- "$SID" "$BATS_TEST_TMPDIR/claude-ran"

@@ -68,11 +68,11 @@ my_z32() {
   cc-key whoami | json_field pubkey | sed 's/^pk://'
 }
 
-# A small record JSON signed by nobody: {"pubkey","created_at","ttl","blob"}.
-# usage: test_record [ttl] [blob]
+# A small handoff record signed with this machine's key (cc-dht-put publishes
+# nothing else): {"blob","created_at","pubkey","signature","ttl"}.
+# usage: test_record [ttl] [blob] [created_at] [size]
 test_record() {
-  local ttl="${1:-600}" blob="${2:-aGVsbG8=}"
-  printf '{"blob":"%s","created_at":%s,"pubkey":"%s","ttl":%s}' "$blob" "$(date +%s)" "$(my_z32)" "$ttl"
+  (cd "$ROOT" && node --import tsx test/helpers/sign-record.ts "${1:-600}" "${2:-aGVsbG8=}" "${3:-$(date +%s)}" ${4:+"$4"})
 }
 
 # The usual per-test set-up of a DHT test: a fresh HOME on the file's testnet,

@@ -64,6 +64,36 @@ test('plan: a payload directory missing here falls back to the cwd recorded in t
   assert.equal(plan.link, undefined);
 });
 
+test("plan: a record's p naming another existing directory (p:'/') neither moves claude nor links the session", () => {
+  const w = world();
+  for (const p of ['/', tmpdir()]) {
+    const plan = planResume({ id: S, project: p }, { root: w.root, claudeBin: 'claude' });
+    assert.equal(plan.cwd, w.proj);
+    assert.equal(plan.link, undefined);
+    assert.equal(plan.file, w.file);
+  }
+});
+
+test('plan: with no cwd recorded, p is used only when it matches the folder the session is filed under', () => {
+  const w = world();
+  writeFileSync(w.file, JSON.stringify({ type: 'user', sessionId: S, message: { role: 'user', content: 'hi' } }) + '\n');
+  assert.equal(planResume({ id: S, project: w.proj }, { root: w.root, claudeBin: 'claude' }).cwd, w.proj);
+  assert.throws(() => planResume({ id: S, project: '/' }, { root: w.root, claudeBin: 'claude' }), isCli(EXIT.NOT_FOUND, 'ERR_NO_PROJECT_DIR'));
+});
+
+test('plan: a recorded cwd filed under another folder is not linked without --cwd', () => {
+  const w = world();
+  const other = realpathSync(mkdtempSync(join(tmpdir(), 'cckit-other-')));
+  made.push(other);
+  writeFileSync(w.file, JSON.stringify({ type: 'user', sessionId: S, cwd: other, message: { role: 'user', content: 'hi' } }) + '\n');
+  assert.throws(
+    () => planResume({ id: S }, { root: w.root, claudeBin: 'claude' }),
+    (e) => isCli(EXIT.FAILURE, 'ERR_CWD_MISMATCH')(e) && /--cwd/.test((e as CliError).hint!),
+  );
+  const plan = planResume({ id: S }, { root: w.root, claudeBin: 'claude', cwdOverride: other });
+  assert.ok(plan.link);
+});
+
 test('plan: neither directory exists: exit 3, naming both and --cwd', () => {
   const w = world();
   rmSync(w.proj, { recursive: true });
