@@ -4,7 +4,9 @@ function __cc_seal_peers
     test -n "$dir"; or set dir (test -n "$XDG_CONFIG_HOME"; and echo $XDG_CONFIG_HOME; or echo $HOME/.config)/cckit
     test -r $dir/peers.toml; and sed -n 's/^[[:space:]]*name[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' $dir/peers.toml
 end
-complete -c cc-seal -l to -x -a 'pk: age1 (__cc_seal_peers)' -d 'encrypt to this peer instead of yourself'
+complete -c cc-seal -l to -x -a 'pk: (__cc_seal_peers)' -d 'encrypt to this peer instead of yourself'
+# age1… recipients are for --raw files only; a record needs a cckit key.
+complete -c cc-seal -n '__fish_contains_opt raw' -l to -x -a 'age1' -d 'an age recipient (--raw)'
 complete -c cc-seal -l pin -d 'encrypt to a PIN instead of a key'
 complete -c cc-seal -l generate-pin -d 'make a strong PIN and show it once'
 complete -c cc-seal -l weak-pin -d 'accept a PIN that is easy to guess'

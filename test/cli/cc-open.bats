@@ -131,7 +131,7 @@ seal_at() {
   sig=$(json_field signature < "$BATS_TEST_TMPDIR/r.json")
   flip() { local s="$1" i="$2"; local c="${s:$i:1}"; [ "$c" = A ] && c=B || c=A; printf '%s' "${s:0:$i}$c${s:$((i + 1))}"; }
   for change in "blob \"$(flip "$blob" 250)\"" "signature \"$(flip "$sig" 5)\"" "ttl 999999" "burn true" \
-      "created_at $(($(date +%s) - 5))" "recipient \"${bob#pk:}\"" "pubkey \"${bob#pk:}\"" "hostname \"evil\"" "pin_salt \"$(head -c 32 /dev/zero | base64)\""; do
+      "created_at $(( $(json_field created_at < "$BATS_TEST_TMPDIR/r.json") - 1 ))" "recipient \"${bob#pk:}\"" "pubkey \"${bob#pk:}\"" "hostname \"evil\"" "pin_salt \"$(head -c 32 /dev/zero | base64)\""; do
     set -- $change
     set_field "$1" "$BATS_TEST_TMPDIR/r.json" "$2" > "$BATS_TEST_TMPDIR/bad.json"
     run --separate-stderr cc-open "$BATS_TEST_TMPDIR/bad.json"

@@ -59,3 +59,12 @@ line_after() {
   assert_line pk:
   assert_line age1
 }
+
+@test "fish: cc-seal --to offers age1 only with --raw" {
+  run fish -c "source '$ROOT/completions/fish/cc-seal.fish'; complete -C 'cc-seal --to '"
+  assert_success
+  assert_output --partial 'pk:'
+  refute_output --partial 'age1'
+  run fish -c "source '$ROOT/completions/fish/cc-seal.fish'; complete -C 'cc-seal --raw --to '"
+  assert_output --partial 'age1'
+}
