@@ -2,7 +2,8 @@
 #   setup_file:    start_testnet [cc-testnet flags…]; start_relay (optional)
 #   setup:         setup_home; use_testnet
 #   teardown_file: stop_relay; stop_testnet
-# Every server is bound to 127.0.0.1 and bounded in time (--ttl), and
+# Every server is bound to 127.0.0.1 and bounded in time (--ttl: 30 min, a
+# ceiling far above a file's run even on a loaded 2-core machine), and
 # CCKIT_TEST_NO_PUBLIC=1 makes any use of a public address a loud failure.
 
 export CCKIT_TEST_NO_PUBLIC=1
@@ -23,7 +24,7 @@ _json() { node -e 'const v=JSON.parse(require("fs").readFileSync(process.argv[1]
 start_testnet() {
   local out="$BATS_FILE_TMPDIR/testnet.json"
   # 3>&- : bats waits for every process holding its fd 3; a server must not.
-  "$ROOT/bin/cc-testnet" --ttl 300 "$@" </dev/null >"$out" 2>"$BATS_FILE_TMPDIR/testnet.err" 3>&- &
+  "$ROOT/bin/cc-testnet" --ttl 1800 "$@" </dev/null >"$out" 2>"$BATS_FILE_TMPDIR/testnet.err" 3>&- &
   export TESTNET_PID=$!
   _wait_line "$out" 150 || { cat "$BATS_FILE_TMPDIR/testnet.err" >&2; return 1; }
   export TESTNET_BOOTSTRAP TESTNET_HYPER_BOOTSTRAP
@@ -40,7 +41,7 @@ stop_testnet() {
 # Start the npm pkarr relay on the testnet; exports TESTNET_RELAY (its URL).
 start_relay() {
   local out="$BATS_FILE_TMPDIR/relay.json"
-  node "$ROOT/test/helpers/relay-server.mjs" "$TESTNET_BOOTSTRAP" --ttl 300 </dev/null >"$out" 2>"$BATS_FILE_TMPDIR/relay.err" 3>&- &
+  node "$ROOT/test/helpers/relay-server.mjs" "$TESTNET_BOOTSTRAP" --ttl 1800 </dev/null >"$out" 2>"$BATS_FILE_TMPDIR/relay.err" 3>&- &
   export RELAY_PID=$!
   _wait_line "$out" 100 || { cat "$BATS_FILE_TMPDIR/relay.err" >&2; return 1; }
   export TESTNET_RELAY
