@@ -62,12 +62,18 @@ export function signPacket(id: Identity, v: Uint8Array, seq: number): SignedPack
  */
 export function verifyPacket(
   publicKey: Uint8Array,
-  p: { k?: Uint8Array; seq?: unknown; sig?: Uint8Array; v?: Uint8Array },
+  p: { k?: unknown; seq?: unknown; sig?: unknown; v?: unknown },
 ): VerifiedPacket | { reason: string } {
+  // A node chooses the bencode types: a list of small integers signed by the key would
+  // otherwise verify (bencode signs the list) and then be read as bytes nobody signed
+  // (found by fuzz-pkarr-signed-packet). Byte strings only.
+  if ((p.k !== undefined && !(p.k instanceof Uint8Array)) || !(p.sig instanceof Uint8Array) || !(p.v instanceof Uint8Array)) {
+    return { reason: 'malformed packet' };
+  }
   if (p.k && !sameBytes(p.k, publicKey)) return { reason: 'packet for another key' };
   if (typeof p.seq !== 'number' || !Number.isSafeInteger(p.seq) || p.seq < 0) return { reason: 'bad timestamp' };
-  if (!p.sig || p.sig.length !== 64) return { reason: 'bad signature length' };
-  if (!p.v || p.v.length === 0) return { reason: 'empty packet' };
+  if (p.sig.length !== 64) return { reason: 'bad signature length' };
+  if (p.v.length === 0) return { reason: 'empty packet' };
   if (p.v.length > MAX_DNS_BYTES) return { reason: `oversized packet (${p.v.length} bytes)` };
   if (!verify(publicKey, signable(p.seq, p.v), p.sig)) return { reason: 'bad signature' };
   let decoded: Packet;
