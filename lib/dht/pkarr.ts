@@ -239,8 +239,31 @@ export function removeTxt(packet: Packet, full: string): { packet: Packet; remov
   return { packet: out, removed: before - out.answers.length };
 }
 
+/**
+ * Encode a packet to publish, refusing one that would not read back as
+ * itself. dns-packet re-encodes names as text, so a record another tool put
+ * under the key with a label of odd bytes (invalid UTF-8, a dot inside) can
+ * come out longer or split: a packet nobody can decode, which would take
+ * every record of the key down with it (found by fuzz-dns-txt).
+ */
 export function encodeDns(packet: Packet): Uint8Array {
-  return new Uint8Array(dns.encode(packet));
+  let out: Uint8Array | undefined;
+  let back: Uint8Array | undefined;
+  try {
+    out = new Uint8Array(dns.encode(packet));
+    back = new Uint8Array(dns.encode(dns.decode(Buffer.from(out))));
+  } catch {
+    /* reported below */
+  }
+  if (!out || !back || !sameBytes(out, back)) {
+    throw new CliError(
+      'ERR_DNS_ENCODE',
+      'cannot write the packet: a record already under this key does not survive re-encoding',
+      EXIT.FAILURE,
+      'cc-dht-get --all lists the records under the key; remove the odd one with the tool that wrote it',
+    );
+  }
+  return out;
 }
 
 // ---- merging concurrent writes ---------------------------------------------
