@@ -11,7 +11,8 @@ import fc from 'fast-check';
 import { CliError } from '../../lib/cli/errors.ts';
 
 export const FUZZ_RUNS = Math.max(10_000, Number(process.env.CCKIT_FUZZ_RUNS) || 0);
-export const FUZZ_SEED = process.env.CCKIT_FUZZ_SEED !== undefined ? Number(process.env.CCKIT_FUZZ_SEED) : 0x7cc17;
+const envSeed = Number(process.env.CCKIT_FUZZ_SEED);
+export const FUZZ_SEED = process.env.CCKIT_FUZZ_SEED && Number.isSafeInteger(envSeed) ? envSeed : 0x7cc17;
 
 /** One property as one node:test test, named with its case count. */
 export function property(name: string, prop: fc.IRawProperty<any, boolean>, runs = FUZZ_RUNS): void {
