@@ -35,7 +35,9 @@ export function claudeConfigDir(): string {
   return process.env.CLAUDE_CONFIG_DIR || join(home(), '.claude');
 }
 
+/** A value in config.toml: string, number, boolean, list of strings or a nested table. */
 export type ConfigValue = string | number | boolean | string[] | ConfigTable;
+/** A parsed config.toml table: key to ConfigValue. */
 export interface ConfigTable {
   [key: string]: ConfigValue;
 }

@@ -7,7 +7,9 @@
  */
 import { CliError, EXIT } from '../cli/errors.ts';
 
+/** The BEGIN line of an armored age file, without its newline. */
 export const ARMOR_HEADER = '-----BEGIN AGE ENCRYPTED FILE-----';
+/** The END line of an armored age file, without its newline. */
 export const ARMOR_FOOTER = '-----END AGE ENCRYPTED FILE-----';
 const COLUMNS = 64;
 const BYTES_PER_LINE = 48;
@@ -43,6 +45,7 @@ function encodeLines(data: Buffer): Buffer {
   return out;
 }
 
+/** Streaming armor encoder: push() binary chunks, then finish() once; each returns the armored text (BEGIN line, 64-column base64, END line) to write. */
 export class ArmorEncoder {
   private started = false;
   private rest: Buffer = Buffer.alloc(0);
@@ -76,6 +79,7 @@ export class ArmorEncoder {
 
 type State = 'before' | 'body' | 'last' | 'after';
 
+/** Streaming strict armor decoder: push() armored text, finish() at end of input; each returns decoded bytes, and any malformed or trailing input throws ERR_ARMOR (exit 4). */
 export class ArmorDecoder {
   private state: State = 'before';
   private partial = '';

@@ -153,6 +153,7 @@ function readError(err: unknown): unknown {
 
 // ── output ───────────────────────────────────────────────────────────────
 
+/** Where sealed or opened raw output goes: write() parts in order, then commit() on success or abort() on failure. */
 export interface RawSink {
   write(parts: Buffer[]): Promise<void> | void;
   /** All data written: make it visible (rename, flush). */

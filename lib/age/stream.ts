@@ -29,11 +29,17 @@ import {
 import { CliError, EXIT } from '../cli/errors.ts';
 import { x25519PrivateKey, x25519PublicKey, x25519RawPublic, x25519PublicOf } from '../identity/ed25519.ts';
 
+/** The first line of every age v1 header, newline included. */
 export const INTRO = 'age-encryption.org/v1\n';
+/** Plaintext bytes per STREAM chunk (64 KiB); only the last chunk may be shorter. */
 export const CHUNK_SIZE = 64 * 1024;
+/** Poly1305 tag bytes added to each sealed chunk and each wrapped file key. */
 export const TAG_SIZE = 16;
+/** Bytes of a full sealed STREAM chunk: CHUNK_SIZE of plaintext plus its tag. */
 export const SEALED_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE;
+/** Bytes of the random nonce between header and payload, the HKDF salt of the payload key. */
 export const PAYLOAD_NONCE_SIZE = 16;
+/** Bytes of the random per-file key that each recipient stanza wraps. */
 export const FILE_KEY_SIZE = 16;
 /** Headers are tiny (about 100 bytes per recipient); past this, the input is not a sane age file. */
 export const MAX_HEADER_SIZE = 1 << 20;
@@ -42,6 +48,7 @@ const X25519_LABEL = Buffer.from('age-encryption.org/v1/X25519');
 const ZERO_NONCE = Buffer.alloc(12);
 const B64_NOPAD = /^[A-Za-z0-9+/]*$/;
 
+/** One header recipient stanza: its arguments (type first, e.g. ["X25519", share]) and its decoded body. */
 export interface Stanza {
   args: string[];
   body: Buffer;
@@ -130,6 +137,7 @@ export interface X25519Identity {
   publicKey: Buffer;
 }
 
+/** An X25519Identity from a raw 32-byte X25519 secret (as from x25519Secret or derivePinKey); the public key is computed once here. */
 export function x25519Identity(secret: Uint8Array): X25519Identity {
   const key = x25519PrivateKey(secret);
   return { key, publicKey: x25519RawPublic(createPublicKey(key)) };
@@ -183,6 +191,7 @@ export function encodeHeader(stanzas: Stanza[], fileKey: Uint8Array): Buffer {
   return Buffer.concat([noMac, Buffer.from(` ${b64nopad(headerMac(fileKey, noMac))}\n`, 'latin1')]);
 }
 
+/** A header as parseHeader splits it: its stanzas, the bytes the MAC covers, and the 32-byte MAC. */
 export interface ParsedHeader {
   stanzas: Stanza[];
   /** The header up to and including `---`: what the MAC covers. */

@@ -17,8 +17,10 @@ import { CliError, EXIT } from '../cli/errors.ts';
  */
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
+/** What the child gets as stdin: ours ('inherit'), the terminal ('tty'), or nothing ('ignore'). */
 export type StdinMode = 'inherit' | 'tty' | 'ignore';
 
+/** How execHandover runs the child: its directory, stdin, environment and the hint for a missing binary. */
 export interface ExecOptions {
   cwd: string;
   /** 'tty': give the child /dev/tty (our stdin was used up); falls back to 'ignore' without one. */

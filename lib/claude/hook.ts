@@ -23,6 +23,7 @@ export const HOOK_TIMEOUT = 10;
 /** How our entry is recognised among the user's hooks, whatever path the command has. */
 const OURS = /(^|[\s/'"])cc-session['"]?\s+hook\s+record\b/;
 
+/** `${CLAUDE_CONFIG_DIR}/settings.json`, the file our SessionStart hook is installed in. */
 export function settingsPath(): string {
   return join(claudeConfigDir(), 'settings.json');
 }
@@ -115,6 +116,7 @@ function findOurs(groups: Json[] | undefined): Array<[number, number, string]> {
   return out;
 }
 
+/** Whether our hook is installed, the settings file looked at, our hook's command (or null) and the records folder. */
 export interface HookStatus {
   installed: boolean;
   settings: string;
@@ -122,6 +124,7 @@ export interface HookStatus {
   records: string;
 }
 
+/** Read settings.json (changing nothing) and report our hook; throws ERR_SETTINGS (exit 1) when the file is unreadable or not a JSON object. */
 export function hookStatus(): HookStatus {
   const s = readSettings();
   const ours = findOurs(sessionStartGroups(s));
@@ -178,6 +181,7 @@ export function uninstallHook(): HookStatus & { changed: boolean } {
 
 // ---- records -----------------------------------------------------------------
 
+/** What the hook stored for a project: session id `s`, canonical project directory `p`, when it ran, and (when sound) the transcript path and source Claude Code sent. */
 export interface HookRecord {
   s: string;
   p: string;
@@ -187,6 +191,7 @@ export interface HookRecord {
   at: number;
 }
 
+/** The folder of hook records, one JSON file per project slug: `<state dir>/sessions`. */
 export function recordsDir(): string {
   return join(stateDir(), 'sessions');
 }

@@ -16,6 +16,7 @@ import { CliError, EXIT } from '../cli/errors.ts';
 import { canonicalDir, projectSlug } from './slug.ts';
 import { findSessionFile, isUuid, readSessionMeta } from './sessions.ts';
 
+/** The session to resume, as parsed from the input: its lower-case id and, when given, the sending host and project path. */
 export interface ResumeTarget {
   id: string;
   /** Where the session was handed off from (payload `h`), for messages. */
@@ -24,6 +25,7 @@ export interface ResumeTarget {
   project?: string;
 }
 
+/** Where the resume input came from: stdin (someone's record, so bad ids are exit 4) or an argument (a typo, exit 2). */
 export type InputSource = 'stdin' | 'argument';
 
 /**
@@ -74,6 +76,7 @@ function printable(s: string): string {
   return JSON.stringify(clean.length > 60 ? clean.slice(0, 60) + '…' : clean);
 }
 
+/** What cc-resume does: the directory and argv to run, the session file, and a symlink to create first when needed. */
 export interface ResumePlan {
   /** Directory to run claude in. */
   cwd: string;
@@ -85,6 +88,7 @@ export interface ResumePlan {
   link?: { path: string; target: string };
 }
 
+/** Inputs to planResume besides the target: the projects root, the claude binary, extra arguments and a --cwd override. */
 export interface PlanOptions {
   /** `${CLAUDE_CONFIG_DIR}/projects` */
   root: string;
@@ -113,6 +117,7 @@ export function syncHint(host: string | undefined, configDir: string): string {
   );
 }
 
+/** Find the session file and where to run `claude --resume <id>` (--cwd, payload project, recorded cwd); exit 3 if file or directory is missing. */
 export function planResume(target: ResumeTarget, opts: PlanOptions): ResumePlan {
   const { id } = target;
   const wanted = target.project ? projectSlug(canonicalDir(target.project)) : undefined;

@@ -31,6 +31,7 @@ export function projectsDir(): string {
   return join(claudeConfigDir(), 'projects');
 }
 
+/** One session file found on disk: its id, path, project folder, mtime, size and whether it is a symlink. */
 export interface SessionFile {
   id: string;
   /** Absolute path of the .jsonl file. */
@@ -158,6 +159,7 @@ export const HEAD_LARGE = 256 * 1024;
 /** Last look: the end of the file, for files that start with a huge line. */
 export const TAIL_BYTES = 64 * 1024;
 
+/** What readSessionMeta found in a session file: its project directory and its session id, each when present. */
 export interface SessionMeta {
   /** The project directory the session ran in (absolute), when found. */
   cwd?: string;
@@ -266,11 +268,13 @@ export function readSessionMeta(file: string, folder?: string): SessionMeta {
 
 // ---- the current session ---------------------------------------------------
 
+/** The part of a SessionStart hook record findCurrent uses: the session id and, when known, its transcript path. */
 export interface HookRecordRef {
   s: string;
   transcript_path?: string;
 }
 
+/** Where findCurrent starts and which hints it may use: directory, walking up, the stop directory, the env session id and hook records. */
 export interface CurrentOptions {
   /** Canonical (realpath) directory to start from. */
   dir: string;
@@ -284,6 +288,7 @@ export interface CurrentOptions {
   recordFor?: (dir: string) => HookRecordRef | undefined;
 }
 
+/** The session findCurrent chose, how it was chosen and for which directory. */
 export interface Current {
   session: SessionFile;
   /** How it was chosen: Claude Code's env, the hook's record, or the newest file. */

@@ -11,6 +11,7 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 
+/** Longest slug Claude Code keeps as is; longer ones are cut to this and suffixed with a hash. */
 export const MAX_SLUG_LENGTH = 200;
 
 /** Java's String.hashCode: h = 31*h + c over UTF-16 code units, wrapped to int32. */

@@ -12,13 +12,16 @@
 import { parseArgs } from 'node:util';
 import { usageError } from './errors.ts';
 
+/** One flag's declaration: boolean or string, its one-letter alias, and whether it may repeat. */
 export interface FlagSpec {
   type: 'boolean' | 'string';
   short?: string;
   multiple?: boolean;
 }
+/** A command's flags: long name (without --) to FlagSpec. */
 export type FlagSpecs = Record<string, FlagSpec>;
 
+/** The values parse() returns for `S`: booleans for boolean flags, string[] for repeatable ones, string otherwise; absent flags are undefined. */
 export type ParsedFlags<S extends FlagSpecs> = {
   [K in keyof S]?: S[K]['type'] extends 'boolean'
     ? boolean
@@ -27,6 +30,7 @@ export type ParsedFlags<S extends FlagSpecs> = {
       : string;
 };
 
+/** What parse() returns: the typed flags and the positional arguments. */
 export interface Parsed<S extends FlagSpecs> {
   flags: ParsedFlags<S>;
   positionals: string[];

@@ -14,8 +14,10 @@ export const EXIT = {
   EXPIRED: 5, // expired or revoked
 } as const;
 
+/** One of the EXIT statuses (0-5). */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** An expected failure: a stable code, a lower-case message, the exit status and an optional hint, printed by the runner without a stack trace. */
 export class CliError extends Error {
   readonly exitCode: ExitCode;
   readonly hint?: string;
@@ -32,13 +34,18 @@ export class CliError extends Error {
   }
 }
 
+/** A CliError with code ERR_USAGE and exit 2, for bad flags or arguments. */
 export const usageError = (message: string, hint?: string) =>
   new CliError('ERR_USAGE', message, EXIT.USAGE, hint);
+/** A CliError with the given code and exit 3 (something asked for does not exist). */
 export const notFound = (code: string, message: string, hint?: string) =>
   new CliError(code, message, EXIT.NOT_FOUND, hint);
+/** A CliError with the given code and exit 4 (bad signature, wrong key or PIN, tampered input). */
 export const authError = (code: string, message: string, hint?: string) =>
   new CliError(code, message, EXIT.AUTH, hint);
+/** A CliError with the given code and exit 5 (expired or revoked). */
 export const expiredError = (code: string, message: string, hint?: string) =>
   new CliError(code, message, EXIT.EXPIRED, hint);
+/** A CliError with the given code and exit 1 (any other failure). */
 export const failure = (code: string, message: string, hint?: string) =>
   new CliError(code, message, EXIT.FAILURE, hint);

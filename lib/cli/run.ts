@@ -6,8 +6,10 @@
 import { CliError, EXIT } from './errors.ts';
 
 declare const CCKIT_VERSION: string;
+/** The package version build.mjs bakes into each bundle; '0.0.0-dev' when run from source. */
 export const VERSION = typeof CCKIT_VERSION === 'string' ? CCKIT_VERSION : '0.0.0-dev';
 
+/** A command's body: gets argv (without node and script) and returns the exit status, or nothing for 0. */
 export type CommandFn = (argv: string[]) => Promise<number | void> | number | void;
 
 function color(code: string, text: string): string {

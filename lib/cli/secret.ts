@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from './errors.ts';
 import { hasTty, promptTty } from './tty.ts';
 
+/** Where readSecret looks for one secret (fd, then env, then /dev/tty) and how it prompts for it. */
 export interface SecretSource {
   /** What the secret is called in messages: "passphrase", "PIN". */
   what: string;

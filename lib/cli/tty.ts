@@ -17,6 +17,7 @@ export function openTty(): number | undefined {
   }
 }
 
+/** True when a controlling terminal can be opened (and CCKIT_NO_TTY is not 1), i.e. when prompting is possible. */
 export function hasTty(): boolean {
   const fd = openTty();
   if (fd === undefined) return false;

@@ -18,11 +18,13 @@ export const PUBLIC_ROUTERS = [
   'dht.libtorrent.org:25401',
 ];
 
+/** A UDP node address; `host` has no IPv6 brackets. */
 export interface HostPort {
   host: string;
   port: number;
 }
 
+/** The nodes a DHT client starts from, whether they are all on loopback, and a key naming the set. */
 export interface Bootstrap {
   nodes: HostPort[];
   /** Every node is on the loopback interface: bind our sockets there too. */
@@ -46,11 +48,13 @@ export function parseHostPorts(list: string, what: string): HostPort[] {
   return out;
 }
 
+/** True for 127.0.0.0/8 dotted quads, `localhost` and `::1`; no DNS lookup is made. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase();
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === 'localhost' || h === '::1';
 }
 
+/** True under CCKIT_TEST_NO_PUBLIC=1, when only loopback addresses may be contacted. */
 export function noPublicNetwork(): boolean {
   return process.env.CCKIT_TEST_NO_PUBLIC === '1';
 }

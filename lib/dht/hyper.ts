@@ -16,6 +16,7 @@ import { MAX_DNS_BYTES } from './pkarr.ts';
 import type { Identity } from '../identity/identity.ts';
 import type { Bootstrap } from './bootstrap.ts';
 
+/** A HyperDHT mutable record: seq, the DNS packet bytes `v` and their decoding, and HyperDHT's signature. */
 export interface HyperRecord {
   seq: number;
   v: Uint8Array;
@@ -24,6 +25,7 @@ export interface HyperRecord {
   dns: Packet;
 }
 
+/** What a HyperDHT lookup found: a valid record, whether the DHT was reached, and why an answer was rejected. */
 export interface HyperLookup {
   record?: HyperRecord;
   /** The DHT answered at all (its routing table is not empty). */
@@ -31,6 +33,7 @@ export interface HyperLookup {
   rejected?: string;
 }
 
+/** Upper bound, in ms, on a HyperDHT bootstrap, lookup or put. */
 export const HYPER_TIMEOUT_MS = 20_000;
 
 function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -43,6 +46,7 @@ function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
+/** A HyperDHT client for pkarr packets: open() bootstraps (bounded), get() resolves, sign() and put() store, close() destroys it. */
 export class Hyper {
   private closed = false;
 

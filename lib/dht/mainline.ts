@@ -28,6 +28,7 @@ export interface Holder {
   sig: string;
 }
 
+/** What a Mainline lookup collected: distinct valid packets, what each node holds (for CAS), how many answered and why answers were rejected. */
 export interface MainlineLookup {
   /** Distinct valid packets, most recent first. */
   packets: VerifiedPacket[];
@@ -39,6 +40,7 @@ export interface MainlineLookup {
   rejected: Map<string, number>;
 }
 
+/** Per-node result of a Mainline CAS put: stored, refused as a conflict, or failed. */
 export interface PutOutcome {
   /** Nodes that hold the packet now. */
   stored: number;
@@ -105,6 +107,7 @@ export function takeAnswer(
   if (!isVerified(p)) result.rejected.set(p.reason, (result.rejected.get(p.reason) ?? 0) + 1);
 }
 
+/** A short-lived Mainline DHT client (bittorrent-dht, read-only per BEP 43) that looks up every answer for a key and puts with per-node CAS. */
 export class Mainline {
   private closed = false;
   /** The last error the socket reported (EACCES, EADDRINUSE…), for messages. */

@@ -25,6 +25,7 @@ export interface Seen {
   hyperSig?: Uint8Array;
 }
 
+/** What every open transport holds for a key: the most recent packet, all packets seen, which transports answered, problems, and the holders CAS and relay writes need. */
 export interface Snapshot {
   /** The most recent packet across every transport. */
   best?: Seen;
@@ -39,8 +40,10 @@ export interface Snapshot {
   relayHolders?: Map<string, string>;
 }
 
+/** Where per-transport warnings go (a line of text each). */
 export type Log = (message: string) => void;
 
+/** The selected transports behind one interface: open() them, snapshot() a key across all, put to each, close() them all. */
 export class Network {
   private mainline?: Mainline;
   private hyper?: Hyper;

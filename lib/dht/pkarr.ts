@@ -22,9 +22,12 @@ import { sign, toZ32, verify, type Identity } from '../identity/identity.ts';
 export const MAX_DNS_BYTES = 1000;
 /** A TXT character-string holds at most 255 bytes; dns-packet truncates silently past that. */
 export const TXT_CHUNK = 254;
+/** The record name used when --name is not given: `_cclink`, as cclink publishes. */
 export const DEFAULT_NAME = '_cclink';
+/** TTL in seconds written on TXT records we add (one day). */
 export const RECORD_TTL = 86400;
 
+/** A PKARR packet: public key, seq (µs timestamp), BEP44 signature and the encoded DNS packet `v`. */
 export interface SignedPacket {
   publicKey: Uint8Array;
   /** The timestamp in microseconds, used as the BEP44 seq. */
@@ -34,10 +37,12 @@ export interface SignedPacket {
   v: Uint8Array;
 }
 
+/** A SignedPacket whose signature verified, with its DNS packet decoded. */
 export interface VerifiedPacket extends SignedPacket {
   dns: Packet;
 }
 
+/** The current time in microseconds, the seq of a new packet. */
 export function nowMicros(): number {
   return Date.now() * 1000;
 }
@@ -48,6 +53,7 @@ export function signable(seq: number, v: Uint8Array): Uint8Array {
   return encoded.subarray(1, encoded.length - 1);
 }
 
+/** Sign DNS packet bytes `v` at `seq` with the identity; throws when `v` exceeds MAX_DNS_BYTES or `seq` is not a safe non-negative integer. */
 export function signPacket(id: Identity, v: Uint8Array, seq: number): SignedPacket {
   if (v.length > MAX_DNS_BYTES) throw tooLarge(v.length);
   if (!Number.isSafeInteger(seq) || seq < 0) throw new Error(`bad packet timestamp ${seq}`);
@@ -85,6 +91,7 @@ export function verifyPacket(
   return { publicKey, seq: p.seq, sig: new Uint8Array(p.sig), v: new Uint8Array(p.v), dns: decoded };
 }
 
+/** Type guard: true when verifyPacket returned a packet, false when it returned a reason. */
 export function isVerified(x: VerifiedPacket | { reason: string }): x is VerifiedPacket {
   return (x as VerifiedPacket).dns !== undefined;
 }
@@ -99,6 +106,7 @@ export function compareRecency(a: { seq: number; v: Uint8Array }, b: { seq: numb
   return Buffer.compare(Buffer.from(a.v), Buffer.from(b.v));
 }
 
+/** The most recent item of `list` by compareRecency, or undefined for an empty list. */
 export function mostRecent<T extends { seq: number; v: Uint8Array }>(list: T[]): T | undefined {
   let best: T | undefined;
   for (const p of list) if (!best || compareRecency(p, best) > 0) best = p;
@@ -116,6 +124,7 @@ export function toRelayBody(p: SignedPacket): Uint8Array {
   return out;
 }
 
+/** Parse and verify a pkarr relay body (`sig | ts | v`) against `publicKey`; returns the packet or the reason to ignore it. */
 export function fromRelayBody(publicKey: Uint8Array, body: Uint8Array): VerifiedPacket | { reason: string } {
   if (body.length < 72) return { reason: `short relay body (${body.length} bytes)` };
   if (body.length > 72 + MAX_DNS_BYTES) return { reason: `oversized relay body (${body.length} bytes)` };
@@ -130,6 +139,7 @@ export function toBytes(p: SignedPacket): Uint8Array {
   return Buffer.concat([Buffer.from(p.publicKey), Buffer.from(toRelayBody(p))]);
 }
 
+/** Parse and verify full SignedPacket bytes (`pubkey | sig | ts | v`) against the key they carry; returns the packet or the reason to ignore it. */
 export function fromBytes(bytes: Uint8Array): VerifiedPacket | { reason: string } {
   if (bytes.length < 104) return { reason: `short packet (${bytes.length} bytes)` };
   return fromRelayBody(bytes.subarray(0, 32), bytes.subarray(32));
@@ -169,6 +179,7 @@ function normal(name: string): string {
 
 // ---- TXT records -----------------------------------------------------------
 
+/** A DNS response packet with no records, the base of a key's first publish. */
 export function emptyPacket(): Packet {
   return { id: 0, type: 'response', flags: 0, questions: [], answers: [], authorities: [], additionals: [] };
 }
@@ -198,6 +209,7 @@ export function readTxt(packet: Packet, full: string): string | undefined {
   return a ? txtText(a) : undefined;
 }
 
+/** One TXT record as listed: name relative to the key (`@` for the apex), TTL and its text. */
 export interface TxtRecord {
   name: string;
   ttl: number;

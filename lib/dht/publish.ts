@@ -30,8 +30,10 @@ import type { Holder } from './mainline.ts';
 import { requireReachable, type Log, type Network, type Seen } from './network.ts';
 import type { Transport } from './transports.ts';
 
+/** Write rounds publish() makes against concurrent writers before giving up. */
 export const MAX_ATTEMPTS = 5;
 
+/** What publish() wrote: signer, record name, seq, nodes or relays storing it per transport, and the signed packet (for --republish). */
 export interface PublishResult {
   pubkey: string;
   name: string;
@@ -45,6 +47,7 @@ export interface PublishResult {
 const hex = (b?: Uint8Array) => (b ? Buffer.from(b).toString('hex') : '');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Set (text) or revoke (no text) a TXT record on every open transport, merging concurrent writes; exit 3 if nothing to revoke, 1 if none stored. */
 export async function publish(opts: {
   identity: Identity;
   name: string;

@@ -7,6 +7,7 @@
 import { CliError, EXIT, authError, expiredError } from '../cli/errors.ts';
 import { formatPubkey, toZ32 } from '../identity/identity.ts';
 
+/** A record as a plain JSON object, before cc-open has validated its fields. */
 export type RecordObject = Record<string, unknown>;
 
 /** The record as published: compact JSON of a JSON object. */
@@ -55,6 +56,7 @@ export function recordExpiry(record: RecordObject): number | undefined {
   return (created + ttl) * 1000;
 }
 
+/** Throw ERR_RECORD_EXPIRED (exit 5) when the record carries created_at and ttl and has expired at `now` (Unix ms). */
 export function checkNotExpired(record: RecordObject, now = Date.now()): void {
   const exp = recordExpiry(record);
   if (exp !== undefined && exp <= now) {

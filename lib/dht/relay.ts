@@ -16,6 +16,7 @@ import { fromRelayBody, isVerified, toRelayBody, type SignedPacket, type Verifie
 export const RELAY_TIMEOUT_MS = 10_000;
 const MAX_BODY = 72 + 1000;
 
+/** What the relays returned: verified packets, which relay serves which signature, how many answered, and errors. */
 export interface RelayLookup {
   packets: VerifiedPacket[];
   /** Relay URL → hex signature of the packet it returned. */
@@ -25,6 +26,7 @@ export interface RelayLookup {
   errors: string[];
 }
 
+/** How many relays stored the packet, and the errors of the others. */
 export interface RelayPutOutcome {
   stored: number;
   errors: string[];
@@ -37,6 +39,7 @@ function describe(err: unknown): string {
   return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
 }
 
+/** GET the key's packet from every relay in parallel (each bounded by RELAY_TIMEOUT_MS); verifies each body, never throws, and reports failures in `errors`. */
 export async function relayGet(urls: string[], publicKey: Uint8Array): Promise<RelayLookup> {
   const out: RelayLookup = { packets: [], holders: new Map(), reached: 0, errors: [] };
   const id = toZ32(publicKey);

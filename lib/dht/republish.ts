@@ -12,8 +12,10 @@ import type { Log, Network, Seen } from './network.ts';
 import type { PublishResult } from './publish.ts';
 import type { Transport } from './transports.ts';
 
+/** Why republish() stopped: the record expired, a newer packet no longer carries it, or the signal fired. */
 export type RepublishEnd = 'expired' | 'replaced' | 'stopped';
 
+/** One republish round's report: signer, record name, seq re-put, and stores per transport. */
 export interface RepublishTick {
   pubkey: string;
   name: string;
@@ -35,6 +37,7 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Re-put the newest already-signed packet that still carries `text` every interval until it expires, is replaced or `signal` fires; emits a tick per round and returns why it ended. */
 export async function republish(opts: {
   net: Network;
   publicKey: Uint8Array;

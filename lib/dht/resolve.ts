@@ -6,6 +6,7 @@
 import { readTxt } from './pkarr.ts';
 import { requireReachable, type Network, type Seen, type Snapshot } from './network.ts';
 
+/** What resolveLatest found (undefined when nothing matched in time) and the last snapshot. */
 export interface ResolveResult {
   found?: Seen;
   snap: Snapshot;
@@ -14,6 +15,7 @@ export interface ResolveResult {
 /** Pause between lookups while waiting: long enough not to hammer the DHT. */
 export const RETRY_MS = 1000;
 
+/** Look up the key's most recent packet, retrying every RETRY_MS up to `waitMs` until it carries `full`; throws ERR_DHT_UNREACHABLE when no transport answered. */
 export async function resolveLatest(opts: {
   net: Network;
   publicKey: Uint8Array;

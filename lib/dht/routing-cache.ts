@@ -12,12 +12,14 @@ import { stateDir } from '../config.ts';
 import { writeFileAtomic } from '../secure-file.ts';
 import { isLoopbackHost, noPublicNetwork } from './bootstrap.ts';
 
+/** A routing table entry kept between runs: 20-byte node id, host and port. */
 export interface CachedNode {
   id: Buffer;
   host: string;
   port: number;
 }
 
+/** A loaded routing cache: our last node id (when kept) and its nodes. */
 export interface RoutingCache {
   id?: Buffer;
   nodes: CachedNode[];
@@ -27,6 +29,7 @@ export interface RoutingCache {
 const MAX_NODES = 256;
 const VERSION = 1;
 
+/** The cache file for a bootstrap set: `<state dir>/dht-routing-<first 12 hex of SHA-256(key)>.json`. */
 export function routingCachePath(bootstrapKey: string): string {
   const tag = createHash('sha256').update(bootstrapKey).digest('hex').slice(0, 12);
   return join(stateDir(), `dht-routing-${tag}.json`);

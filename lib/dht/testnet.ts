@@ -8,8 +8,10 @@ import { verify as edVerify } from '../identity/identity.ts';
 import type DHT from 'bittorrent-dht';
 import type { HyperTestnet } from 'hyperdht/testnet.js';
 
+/** The only address testnet nodes bind to. */
 export const TESTNET_HOST = '127.0.0.1';
 
+/** A running testnet: bootstrap addresses to hand to commands, its nodes, kill() for one node and stop() for all. */
 export interface Testnet {
   /** `127.0.0.1:PORT` of the first Mainline node. */
   bootstrap: string;
@@ -130,6 +132,7 @@ async function startMainline(count: number): Promise<{ nodes: DHT[]; bootstrap: 
   }
 }
 
+/** Start `nodes` (default 20) Mainline nodes on 127.0.0.1, plus a HyperDHT testnet with `hyper`; throws (after stopping what started) when any fails to come up. */
 export async function startTestnet(opts: { nodes?: number; hyper?: boolean; hyperNodes?: number } = {}): Promise<Testnet> {
   const count = opts.nodes ?? 20;
   if (!Number.isInteger(count) || count < 1) throw new Error('a testnet needs at least one node');

@@ -6,9 +6,12 @@
 import { setting } from '../config.ts';
 import { usageError } from '../cli/errors.ts';
 
+/** Every transport name --transport accepts. */
 export const TRANSPORTS = ['mainline', 'relay', 'hyper'] as const;
+/** One of TRANSPORTS. */
 export type Transport = (typeof TRANSPORTS)[number];
 
+/** The transports from --transport, else CCKIT_TRANSPORT, else config dht.transport, else mainline; deduplicated, in order; an unknown name is a usage error naming `name`'s --help. */
 export async function selectTransports(flag: string[] | undefined, name: string): Promise<Transport[]> {
   const raw = flag && flag.length > 0 ? flag.join(',') : await setting(undefined, 'CCKIT_TRANSPORT', 'dht.transport', 'mainline');
   const out: Transport[] = [];

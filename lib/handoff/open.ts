@@ -14,6 +14,7 @@ import { decodeBase64Strict, parseBlobPlaintext, parseRecord, signatureValid, ty
 /** How far ahead of our clock a record's created_at may be (clock skew between machines). */
 export const MAX_CLOCK_SKEW = 600;
 
+/** cc-open's output for a record: signer, created_at, expires_at, burn and the decrypted payload. */
 export interface Opened {
   v: 1;
   from: string;
@@ -23,6 +24,7 @@ export interface Opened {
   payload: Payload;
 }
 
+/** What openRecord needs: the parsed record, the expected signer, the clock, and lazy sources of the identity and the PIN. */
 export interface OpenRecordOptions {
   /** The parsed JSON. */
   record: unknown;
@@ -130,6 +132,7 @@ async function decryptWithKey(r: HandoffRecord, blob: Buffer, identity: OpenReco
   }
 }
 
+/** Parse, verify (exit 4), check liveness (exit 5) and decrypt a record with the key or the PIN, in that order; returns the Opened result. */
 export async function openRecord(o: OpenRecordOptions): Promise<Opened> {
   const r = parseRecord(o.record);
   verifyRecord(r, o.from);

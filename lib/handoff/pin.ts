@@ -15,7 +15,9 @@ import { CliError, EXIT } from '../cli/errors.ts';
 import { readSecret } from '../cli/secret.ts';
 import { DEFAULT_ARGON2, stretch } from '../identity/kdf.ts';
 
+/** HKDF info label of PIN keys, as cclink uses. */
 export const PIN_INFO = 'cclink-pin-v1';
+/** Bytes of a record's random pin_salt. */
 export const PIN_SALT_SIZE = 32;
 
 /**
@@ -82,6 +84,7 @@ function adjacent(a: string, b: string): boolean {
   });
 }
 
+/** estimatePinStrength's verdict: estimated bits and, when weak, why. */
 export interface PinStrength {
   /** Estimated bits of entropy (a guessing attacker's view, not Shannon's). */
   bits: number;
@@ -190,6 +193,7 @@ export function generatePin(): string {
   return groups.join('-');
 }
 
+/** Entropy in bits of a generatePin() PIN: 16 z-base32 characters, 80 bits. */
 export const GENERATED_PIN_BITS = GEN_GROUPS * GEN_GROUP_LEN * Math.log2(GEN_ALPHABET.length);
 
 // ── input ────────────────────────────────────────────────────────────────

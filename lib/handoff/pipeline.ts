@@ -24,6 +24,7 @@ export class StageFailed extends CliError {
   }
 }
 
+/** How pipeline() runs: text fed to the first stage, extra environment, and whether stages' stderr reaches the terminal. */
 export interface RunOptions {
   input?: string;
   env?: Record<string, string | undefined>;

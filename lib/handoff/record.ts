@@ -20,6 +20,7 @@
 import { edPublicKey, edSign, edVerify } from '../identity/ed25519.ts';
 import { CliError, EXIT } from '../cli/errors.ts';
 
+/** A parsed cclink v1 handoff record, fields in cclink's order; null and empty mean absent as in §5. */
 export interface HandoffRecord {
   blob: string;
   burn: boolean;
@@ -35,6 +36,7 @@ export interface HandoffRecord {
   ttl: number;
 }
 
+/** A HandoffRecord before signing: every field but `signature`. */
 export type UnsignedRecord = Omit<HandoffRecord, 'signature'>;
 
 /** What the blob holds. */
@@ -76,6 +78,7 @@ export function serializeRecord(r: HandoffRecord): string {
   return JSON.stringify(out);
 }
 
+/** The payload as compact JSON in cclink's order `{"h","p","s"}`, the blob's plaintext. */
 export function serializePayload(p: Payload): string {
   return JSON.stringify({ h: p.h, p: p.p, s: p.s });
 }

@@ -13,8 +13,10 @@ import { toZ32, x25519Public, x25519Secret } from '../identity/identity.ts';
 import { derivePinKey, PIN_SALT_SIZE } from './pin.ts';
 import { checkRecordBudget, ed25519PublicFromSeed, serializePayload, serializeRecord, signRecord, type Payload } from './record.ts';
 
+/** A record's lifetime in seconds when --ttl is not given (one day). */
 export const DEFAULT_TTL = 86400;
 
+/** What sealRecord needs: the payload, the signer's seed, a peer key (share) or a PIN, ttl, burn and the clock. */
 export interface SealRecordOptions {
   payload: Payload;
   /** The signer's Ed25519 seed. */

@@ -20,11 +20,13 @@ function edPrivate(seed: Uint8Array): KeyObject {
   }
 }
 
+/** The 32-byte Ed25519 public key of a 32-byte seed; throws if the seed is not 32 bytes. */
 export function edPublicKey(seed: Uint8Array): Uint8Array {
   const spki = createPublicKey(edPrivate(seed)).export({ format: 'der', type: 'spki' });
   return new Uint8Array(spki.subarray(ED25519_SPKI.length));
 }
 
+/** The 64-byte Ed25519 signature (RFC 8032) of `message` by `seed`. */
 export function edSign(seed: Uint8Array, message: Uint8Array): Uint8Array {
   return new Uint8Array(nodeSign(null, message, edPrivate(seed)));
 }
@@ -38,6 +40,7 @@ function okpPublic(crv: 'Ed25519' | 'X25519', raw: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv, x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
 }
 
+/** True when `signature` is a valid Ed25519 signature of `message` by `publicKey`; false for wrong lengths or an invalid key, never throws. */
 export function edVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
   try {
@@ -76,6 +79,7 @@ export function x25519PublicOf(secret: Uint8Array): Buffer {
   return x25519RawPublic(createPublicKey(x25519PrivateKey(secret)));
 }
 
+/** SHA-512 of `data` (64 bytes). */
 export function sha512(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha512').update(data).digest());
 }

@@ -19,11 +19,13 @@ export interface Identity {
   publicKey: Uint8Array;
 }
 
+/** The Identity of a 32-byte seed; throws ERR_BAD_KEY (exit 1) for any other length. */
 export function identityFromSeed(seed: Uint8Array): Identity {
   if (seed.length !== 32) throw new CliError('ERR_BAD_KEY', `secret key must be 32 bytes, got ${seed.length}`, EXIT.FAILURE);
   return { seed, publicKey: edPublicKey(seed) };
 }
 
+/** A new Identity from 32 random bytes. */
 export function generateIdentity(): Identity {
   return identityFromSeed(new Uint8Array(randomBytes(32)));
 }
@@ -73,10 +75,12 @@ export function parsePubkey(input: string): Uint8Array {
   );
 }
 
+/** The 64-byte Ed25519 signature of `message` by the identity. */
 export function sign(id: Identity, message: Uint8Array): Uint8Array {
   return edSign(id.seed, message);
 }
 
+/** True when `signature` is a valid Ed25519 signature of `message` by `publicKey`; never throws. */
 export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   return edVerify(publicKey, message, signature);
 }
@@ -117,6 +121,7 @@ export function ageIdentity(seed: Uint8Array): string {
   return s;
 }
 
+/** True when `a` and `b` hold the same bytes; runs in time independent of where they differ. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;

@@ -6,6 +6,7 @@
 import { hkdfSync } from 'node:crypto';
 import { CliError, EXIT } from '../cli/errors.ts';
 
+/** Argon2id cost parameters, as stored in the key envelope. */
 export interface Argon2Params {
   /** memory in KiB */
   m: number;
@@ -21,6 +22,7 @@ export const DEFAULT_ARGON2: Argon2Params = { m: 65536, t: 3, p: 1 };
 /** Bounds an envelope may ask for: beyond these a file is hostile or corrupt. */
 export const ARGON2_LIMITS = { mMax: 1 << 21, tMax: 64, pMax: 16 } as const;
 
+/** Throw ERR_KDF_PARAMS (exit 4) when the parameters are outside ARGON2_LIMITS or m < 8p. */
 export function checkArgon2Params(params: Argon2Params): void {
   const { m, t, p } = params;
   const ok =

@@ -20,6 +20,7 @@ import {
 } from './identity.ts';
 import { decryptSeed, encodePlainKey, encryptSeed, parseKeyFile, readKeyFile, writeKeyFile, loadIdentity } from './key-file.ts';
 
+/** What cc-key init, whoami and passwd print: pubkey, fingerprint, key file path, whether it is encrypted, and the age recipient. */
 export interface WhoAmI {
   pubkey: string;
   fingerprint: string;
@@ -56,6 +57,7 @@ async function newPassphrase(fd: number | undefined): Promise<Uint8Array> {
   return p;
 }
 
+/** cc-key init: generate or import a key, encrypt it with a new passphrase unless noPassphrase, write it 0600; throws ERR_EXISTS (exit 1) when a key exists and not force. */
 export async function init(opts: { noPassphrase: boolean; importPath?: string; force: boolean; passphraseFd?: number }): Promise<WhoAmI> {
   const path = keyFilePath();
   let id: Identity;
@@ -119,6 +121,7 @@ function ensureAbsent(path: string): void {
   throw new CliError('ERR_EXISTS', `a key already exists at ${path}`, EXIT.FAILURE, 'use --force to replace it (the old key is lost unless you have a copy)');
 }
 
+/** cc-key whoami: unlock the key file and describe it; exit 3 without a key file, exit 4 for a wrong passphrase. */
 export async function whoami(passphraseFd?: number): Promise<WhoAmI> {
   const path = keyFilePath();
   const kind = readKeyFile(path).kind;
@@ -128,10 +131,12 @@ export async function whoami(passphraseFd?: number): Promise<WhoAmI> {
   return out;
 }
 
+/** cc-key recipient: the `age1…` recipient of a peer's public key in any form parsePubkey accepts. */
 export function recipient(pubkey: string): string {
   return ageRecipient(parsePubkey(pubkey));
 }
 
+/** cc-key age-identity: a comment line and our `AGE-SECRET-KEY-1…` identity; refuses (exit 2) when stdout is a terminal unless force. */
 export async function ageIdentityOut(force: boolean, passphraseFd?: number): Promise<string> {
   if (process.stdout.isTTY && !force) {
     throw usageError('refusing to print a secret key to the terminal', 'redirect it to a file (umask 077) or pass --force');
@@ -142,6 +147,7 @@ export async function ageIdentityOut(force: boolean, passphraseFd?: number): Pro
   return out;
 }
 
+/** cc-key passwd: unlock the key and rewrite it with a new passphrase, or in plain hex with noPassphrase. */
 export async function passwd(opts: { noPassphrase: boolean; passphraseFd?: number; newPassphraseFd?: number }): Promise<WhoAmI> {
   const path = keyFilePath();
   const id = await loadIdentity(path, { passphrase: passphraseSource(opts.passphraseFd, 'Current passphrase: ') });

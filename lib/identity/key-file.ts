@@ -16,11 +16,15 @@ import { ageIdentityFromX25519, ageRecipientFromX25519, identityFromSeed, type I
 import { x25519PublicOf } from './ed25519.ts';
 import { writeFileAtomic } from '../secure-file.ts';
 
+/** The first 8 bytes of an encrypted key file: "CCLINKEK". */
 export const ENVELOPE_MAGIC = Buffer.from('CCLINKEK', 'ascii');
+/** The envelope version byte after the magic; any other is refused. */
 export const ENVELOPE_VERSION = 1;
 const HEADER_LEN = 8 + 1 + 12 + 32;
+/** HKDF info label of the key-encryption key, as cclink uses. */
 export const KEY_INFO = 'cclink-key-v1';
 
+/** A parsed key file: the plain seed, or the envelope's Argon2 parameters, salt and age ciphertext. */
 export type KeyFileContents =
   | { kind: 'plain'; seed: Uint8Array }
   | { kind: 'encrypted'; params: Argon2Params; salt: Uint8Array; ciphertext: Uint8Array };
@@ -136,6 +140,7 @@ export function writeKeyFile(path: string, data: Uint8Array, overwrite: boolean)
   writeFileAtomic(path, data, { mode: 0o600, overwrite });
 }
 
+/** How loadIdentity gets the passphrase, asked only when the file is encrypted. */
 export interface LoadOptions {
   /** Resolves the passphrase when the file is encrypted (prompt, env, fd). */
   passphrase: () => Promise<Uint8Array>;

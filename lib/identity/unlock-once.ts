@@ -8,6 +8,7 @@ import { keyFilePath } from '../config.ts';
 import { readKeyFile } from './key-file.ts';
 import { passphraseSource } from './unlock.ts';
 
+/** Ask for the key's passphrase once and return it as {CCKIT_PASSPHRASE} for the stages' environment; {} when the key is plain or unreadable, or CCKIT_PASSPHRASE is set and no fd given. */
 export async function unlockOnce(passphraseFd?: number): Promise<Record<string, string>> {
   let encrypted = false;
   try {

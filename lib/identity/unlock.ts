@@ -8,10 +8,12 @@ import { loadIdentity } from './key-file.ts';
 import type { Identity } from './identity.ts';
 import { readSecret } from '../cli/secret.ts';
 
+/** A function that reads the key's passphrase from `fd`, else CCKIT_PASSPHRASE, else a /dev/tty prompt showing `prompt`. */
 export function passphraseSource(fd: number | undefined, prompt = 'Passphrase for the cckit key: ') {
   return () => readSecret({ what: 'passphrase', env: 'CCKIT_PASSPHRASE', fdFlag: 'passphrase-fd', fd, prompt });
 }
 
+/** Load the caller's identity from the key file, asking for the passphrase (fd, env or terminal) only if it is encrypted. */
 export async function loadMyIdentity(passphraseFd?: number): Promise<Identity> {
   return loadIdentity(keyFilePath(), { passphrase: passphraseSource(passphraseFd) });
 }

@@ -18,6 +18,7 @@ import { configDir } from '../config.ts';
 import { CliError, EXIT } from '../cli/errors.ts';
 import { parsePubkey } from '../identity/identity.ts';
 
+/** A remembered peer from peers.toml: its name, `pk:` key, known addresses and when it was paired (Unix seconds). */
 export interface Peer {
   name: string;
   pubkey: string;
