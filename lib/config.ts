@@ -54,13 +54,39 @@ export async function loadConfig(): Promise<ConfigTable> {
   } catch {
     return (cached = {});
   }
+  return (cached = await parseConfig(text, path));
+}
+
+/** Parse config.toml's text; a syntax error is ERR_CONFIG naming the file. */
+export async function parseConfig(text: string, path = 'config.toml'): Promise<ConfigTable> {
   const { parse } = await import('smol-toml');
   try {
-    cached = parse(text) as ConfigTable;
+    return parse(text) as ConfigTable;
   } catch (err) {
     throw new CliError('ERR_CONFIG', `cannot parse ${path}: ${(err as Error).message.split('\n')[0]}`, EXIT.FAILURE);
   }
-  return cached;
+}
+
+/** The value at a dotted key as a setting string (arrays comma-joined), or undefined. */
+export function configValue(cfg: ConfigTable, configKey: string): string | undefined {
+  let node: ConfigValue | undefined = cfg;
+  for (const part of configKey.split('.')) {
+    if (node && typeof node === 'object' && !Array.isArray(node)) node = (node as ConfigTable)[part];
+    else node = undefined;
+  }
+  // smol-toml's tables have no prototype: String() or join() on one throws a TypeError, so a
+  // table where a value belongs is a config error (found by fuzz-config-toml).
+  const scalar = (v: unknown) => typeof v !== 'object' || v instanceof Date;
+  if (Array.isArray(node)) {
+    if (!node.every(scalar)) throw badValue(configKey, 'a value or a list of values');
+    return node.map(String).join(',');
+  }
+  if (node !== undefined && scalar(node)) return String(node);
+  return undefined;
+}
+
+function badValue(key: string, what: string): CliError {
+  return new CliError('ERR_CONFIG', `config key '${key}' must be ${what}`, EXIT.FAILURE, `fix it in ${join(configDir(), 'config.toml')}`);
 }
 
 /** One setting: flag value, else env var, else config key (dotted path), else fallback. */
@@ -72,13 +98,5 @@ export async function setting(
 ): Promise<string | undefined> {
   if (flag !== undefined) return flag;
   if (envName && process.env[envName] !== undefined && process.env[envName] !== '') return process.env[envName];
-  const cfg = await loadConfig();
-  let node: ConfigValue | undefined = cfg;
-  for (const part of configKey.split('.')) {
-    if (node && typeof node === 'object' && !Array.isArray(node)) node = (node as ConfigTable)[part];
-    else node = undefined;
-  }
-  if (Array.isArray(node)) return node.join(',');
-  if (node !== undefined && typeof node !== 'object') return String(node);
-  return fallback;
+  return configValue(await loadConfig(), configKey) ?? fallback;
 }

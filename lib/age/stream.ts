@@ -484,6 +484,16 @@ export function sealBytes(plaintext: Uint8Array, recipients: Uint8Array[]): Buff
 
 /** Decrypt a small binary age file with X25519 secrets; ERR_WRONG_KEY (exit 4) when none matches. */
 export function openBytes(file: Uint8Array, secrets: Uint8Array[], what = 'data'): Buffer {
+  return openBytesAs(file, () => secrets.map(x25519Identity), what);
+}
+
+/**
+ * openBytes with identities already built: whoever opens many files with one
+ * key (a property test opens ten thousand) builds its identity once, since
+ * deriving the public half costs an X25519 multiplication. `identities` is
+ * called only once the header parsed.
+ */
+export function openBytesAs(file: Uint8Array, identities: () => X25519Identity[], what = 'data'): Buffer {
   const buf = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
   if (!buf.subarray(0, INTRO.length).equals(Buffer.from(INTRO, 'latin1'))) {
     throw integrityError('ERR_NOT_AGE', `${what} is not an age file`);
@@ -491,7 +501,7 @@ export function openBytes(file: Uint8Array, secrets: Uint8Array[], what = 'data'
   const found = new HeaderScanner().push(buf);
   if (!found) throw badHeader('unexpected end of header');
   const h = parseHeader(found.header);
-  const fileKey = unwrapX25519(h.stanzas, secrets.map(x25519Identity));
+  const fileKey = unwrapX25519(h.stanzas, identities());
   if (!fileKey) throw integrityError('ERR_WRONG_KEY', `${what} is not encrypted to this key`);
   verifyHeaderMac(h, fileKey);
   if (found.rest.length < PAYLOAD_NONCE_SIZE) throw integrityError('ERR_AGE_TRUNCATED', `${what} is truncated`);

@@ -57,7 +57,8 @@ function sha1(data: Uint8Array): Buffer {
   return createHash('sha1').update(data).digest();
 }
 
-const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : '');
+/** Hex of a field a node sent; a field that is not a byte string (a hostile node's choice) gets a marker instead of a throw. */
+const hex = (b: unknown) => (b instanceof Uint8Array ? Buffer.from(b).toString('hex') : b === undefined ? '' : `!${typeof b}`);
 
 /** Ed25519 verification for puts that reach our own node. */
 function verifySig(sig: Buffer, msg: Buffer, pubkey: Buffer): boolean {
@@ -78,6 +79,32 @@ function readOnly(dht: DHT): void {
     if (message.y === 'q') message.ro = 1;
     return send.call(this, peer, message, cb);
   };
+}
+
+/**
+ * Take one node's answer to a BEP44 `get` into `result` (`checked` memoises
+ * verification per distinct answer). A hostile node chooses every field's
+ * bencode type (byte string, integer, list, dict), so nothing here assumes
+ * bytes: a `sig` sent as an integer used to throw inside the socket handler
+ * and kill the process (found by fuzz-pkarr-signed-packet).
+ */
+export function takeAnswer(
+  publicKey: Uint8Array,
+  r: Record<string, unknown> | undefined,
+  from: string,
+  result: MainlineLookup,
+  checked: Map<string, VerifiedPacket | { reason: string }>,
+): void {
+  if (!r || typeof r !== 'object' || !r.v || (!r.sig && !r.k)) return; // no value, or an immutable item
+  const memo = `${typeof r.seq === 'number' ? r.seq : `!${typeof r.seq}`}:${hex(r.sig)}:${hex(r.v)}:${hex(r.k)}`;
+  let p = checked.get(memo);
+  if (!p) {
+    p = verifyPacket(publicKey, { k: r.k, seq: r.seq, sig: r.sig, v: r.v });
+    checked.set(memo, p);
+    if (isVerified(p)) result.packets.push(p);
+  }
+  if (typeof r.seq === 'number') result.holders.set(from, { seq: r.seq, sig: hex(r.sig) });
+  if (!isVerified(p)) result.rejected.set(p.reason, (result.rejected.get(p.reason) ?? 0) + 1);
 }
 
 /** A short-lived Mainline DHT client (bittorrent-dht, read-only per BEP 43) that looks up every answer for a key and puts with per-node CAS. */
@@ -137,17 +164,7 @@ export class Mainline {
         (message, from) => {
           if (finished) return false;
           result.responded++;
-          const r = message.r;
-          if (!r || !r.v || (!r.sig && !r.k)) return true; // no value, or an immutable item
-          const memo = `${r.seq}:${hex(r.sig)}:${hex(r.v)}:${hex(r.k)}`;
-          let p = checked.get(memo);
-          if (!p) {
-            p = verifyPacket(publicKey, { k: r.k, seq: r.seq, sig: r.sig, v: r.v });
-            checked.set(memo, p);
-            if (isVerified(p)) result.packets.push(p);
-          }
-          if (typeof r.seq === 'number') result.holders.set(`${from.address ?? from.host}:${from.port}`, { seq: r.seq, sig: hex(r.sig) });
-          if (!isVerified(p)) result.rejected.set(p.reason, (result.rejected.get(p.reason) ?? 0) + 1);
+          takeAnswer(publicKey, message.r, `${from.address ?? from.host}:${from.port}`, result, checked);
           return true;
         },
         () => finish(),

@@ -68,12 +68,18 @@ export function signPacket(id: Identity, v: Uint8Array, seq: number): SignedPack
  */
 export function verifyPacket(
   publicKey: Uint8Array,
-  p: { k?: Uint8Array; seq?: unknown; sig?: Uint8Array; v?: Uint8Array },
+  p: { k?: unknown; seq?: unknown; sig?: unknown; v?: unknown },
 ): VerifiedPacket | { reason: string } {
+  // A node chooses the bencode types: a list of small integers signed by the key would
+  // otherwise verify (bencode signs the list) and then be read as bytes nobody signed
+  // (found by fuzz-pkarr-signed-packet). Byte strings only.
+  if ((p.k !== undefined && !(p.k instanceof Uint8Array)) || !(p.sig instanceof Uint8Array) || !(p.v instanceof Uint8Array)) {
+    return { reason: 'malformed packet' };
+  }
   if (p.k && !sameBytes(p.k, publicKey)) return { reason: 'packet for another key' };
   if (typeof p.seq !== 'number' || !Number.isSafeInteger(p.seq) || p.seq < 0) return { reason: 'bad timestamp' };
-  if (!p.sig || p.sig.length !== 64) return { reason: 'bad signature length' };
-  if (!p.v || p.v.length === 0) return { reason: 'empty packet' };
+  if (p.sig.length !== 64) return { reason: 'bad signature length' };
+  if (p.v.length === 0) return { reason: 'empty packet' };
   if (p.v.length > MAX_DNS_BYTES) return { reason: `oversized packet (${p.v.length} bytes)` };
   if (!verify(publicKey, signable(p.seq, p.v), p.sig)) return { reason: 'bad signature' };
   let decoded: Packet;
@@ -245,9 +251,31 @@ export function removeTxt(packet: Packet, full: string): { packet: Packet; remov
   return { packet: out, removed: before - out.answers.length };
 }
 
-/** Encode a DNS packet to its wire bytes (dns-packet). */
+/**
+ * Encode a packet to publish, refusing one that would not read back as
+ * itself. dns-packet re-encodes names as text, so a record another tool put
+ * under the key with a label of odd bytes (invalid UTF-8, a dot inside) can
+ * come out longer or split: a packet nobody can decode, which would take
+ * every record of the key down with it (found by fuzz-dns-txt).
+ */
 export function encodeDns(packet: Packet): Uint8Array {
-  return new Uint8Array(dns.encode(packet));
+  let out: Uint8Array | undefined;
+  let back: Uint8Array | undefined;
+  try {
+    out = new Uint8Array(dns.encode(packet));
+    back = new Uint8Array(dns.encode(dns.decode(Buffer.from(out))));
+  } catch {
+    /* reported below */
+  }
+  if (!out || !back || !sameBytes(out, back)) {
+    throw new CliError(
+      'ERR_DNS_ENCODE',
+      'cannot write the packet: a record already under this key does not survive re-encoding',
+      EXIT.FAILURE,
+      'cc-dht-get --all lists the records under the key; remove the odd one with the tool that wrote it',
+    );
+  }
+  return out;
 }
 
 // ---- merging concurrent writes ---------------------------------------------

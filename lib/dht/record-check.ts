@@ -60,6 +60,9 @@ export function recordExpiry(record: RecordObject): number | undefined {
 export function checkNotExpired(record: RecordObject, now = Date.now()): void {
   const exp = recordExpiry(record);
   if (exp !== undefined && exp <= now) {
-    throw expiredError('ERR_RECORD_EXPIRED', `the record expired at ${new Date(exp).toISOString()}`, 'seal a new one with cc-seal');
+    // A hostile created_at/ttl can put the sum outside what Date can show (|ms| > 8.64e15):
+    // toISOString would throw a RangeError (found by fuzz-handoff-record).
+    const at = Math.abs(exp) <= 8.64e15 ? ` at ${new Date(exp).toISOString()}` : '';
+    throw expiredError('ERR_RECORD_EXPIRED', `the record expired${at}`, 'seal a new one with cc-seal');
   }
 }

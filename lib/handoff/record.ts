@@ -90,7 +90,9 @@ function notRecord(why: string): CliError {
 }
 
 function u64(v: unknown, field: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw notRecord(`'${field}' must be a whole number of seconds`);
+  // -0 passes isSafeInteger and `< 0` but is no u64: serde_json reads it as a float and cclink
+  // refuses it; accepting it would give one record two encodings (found by fuzz-handoff-record).
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || Object.is(v, -0)) throw notRecord(`'${field}' must be a whole number of seconds`);
   return v;
 }
 

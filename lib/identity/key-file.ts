@@ -66,14 +66,19 @@ export async function encryptSeed(
 ): Promise<Uint8Array> {
   const { recipient } = await kek(passphrase, salt, params);
   const body = await ageEncrypt(seed, [recipient]);
+  return encodeEnvelope({ kind: 'encrypted', params, salt, ciphertext: body });
+}
+
+/** The envelope's bytes for parsed contents: parseKeyFile's inverse, byte for byte. */
+export function encodeEnvelope(c: Extract<KeyFileContents, { kind: 'encrypted' }>): Uint8Array {
   const head = Buffer.alloc(HEADER_LEN);
   ENVELOPE_MAGIC.copy(head, 0);
   head[8] = ENVELOPE_VERSION;
-  head.writeUInt32BE(params.m, 9);
-  head.writeUInt32BE(params.t, 13);
-  head.writeUInt32BE(params.p, 17);
-  Buffer.from(salt).copy(head, 21);
-  return Buffer.concat([head, body]);
+  head.writeUInt32BE(c.params.m, 9);
+  head.writeUInt32BE(c.params.t, 13);
+  head.writeUInt32BE(c.params.p, 17);
+  Buffer.from(c.salt).copy(head, 21);
+  return Buffer.concat([head, c.ciphertext]);
 }
 
 /** Open a CCLINKEK envelope; a wrong passphrase is exit 4. */

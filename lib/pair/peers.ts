@@ -43,10 +43,12 @@ async function readPeersFile(path: string): Promise<Peer[]> {
   const list = Array.isArray(doc.peer) ? doc.peer : [];
   return list
     .filter((p): p is Record<string, unknown> => typeof p === 'object' && p !== null)
+    // Strings only: smol-toml's tables have no prototype, so String() on one (a hand-edited
+    // `name = { … }`) threw a TypeError (found by fuzz-peers-toml). Other types are skipped.
     .map((p) => ({
-      name: String(p.name ?? ''),
-      pubkey: String(p.pubkey ?? ''),
-      addrs: Array.isArray(p.addrs) ? p.addrs.map(String) : [],
+      name: typeof p.name === 'string' ? p.name : '',
+      pubkey: typeof p.pubkey === 'string' ? p.pubkey : '',
+      addrs: Array.isArray(p.addrs) ? p.addrs.filter((a): a is string => typeof a === 'string') : [],
       paired_at: typeof p.paired_at === 'number' ? p.paired_at : undefined,
     }))
     .filter((p) => p.name !== '' && p.pubkey !== '');

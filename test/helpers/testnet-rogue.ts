@@ -7,8 +7,9 @@ import type DHT from 'bittorrent-dht';
 export interface RogueValue {
   k: Uint8Array;
   seq: number;
-  sig: Uint8Array;
-  v: Uint8Array;
+  /** Any bencode type: a non-bytes value tests how readers cope with a node that lies about types. */
+  sig: Uint8Array | number | unknown[] | Record<string, unknown>;
+  v: Uint8Array | number | unknown[] | Record<string, unknown>;
 }
 
 export interface Rogue {
@@ -18,6 +19,11 @@ export interface Rogue {
   /** get queries this node answered with the forged value. */
   served: number;
   stop(): Promise<void>;
+}
+
+/** Bytes go out as byte strings; anything else (a hostile node's integer, list or dict) as that bencode type. */
+function wire(x: unknown): unknown {
+  return x instanceof Uint8Array ? Buffer.from(x) : x;
 }
 
 export async function startRogue(bootstrap: string, value?: RogueValue): Promise<Rogue> {
@@ -40,10 +46,10 @@ export async function startRogue(bootstrap: string, value?: RogueValue): Promise
     node._rpc.response(peer, query, {
       id: node._rpc.id,
       token: node._generateToken(host),
-      k: Buffer.from(current.k),
+      k: wire(current.k),
       seq: current.seq,
-      sig: Buffer.from(current.sig),
-      v: Buffer.from(current.v),
+      sig: wire(current.sig),
+      v: wire(current.v),
     });
   };
   await new Promise<void>((resolve, reject) => {

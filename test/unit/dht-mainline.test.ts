@@ -175,6 +175,28 @@ test('resolve ignores forged, replayed-older, wrong-key and oversized answers', 
   }
 }));
 
+test('a node that answers with fields of the wrong bencode type is ignored, not fatal (fuzz-pkarr-signed-packet)', () => onOwnTestnet(6, async (tn) => {
+  const id = generateIdentity();
+  const z = toZ32(id.publicKey);
+  await put(id, '"honest"');
+  const v = encodeDns(setTxt(undefined, `_cclink.${z}`, '"typed"'));
+  const seq = Date.now() * 1000 + 1e9;
+  // sig as an integer threw a TypeError inside the socket handler; v as a list of byte
+  // values, signed as a list, verified and was then read as bytes nobody signed.
+  const rogues = await Promise.all([
+    startRogue(tn.bootstrap, { k: id.publicKey, seq, sig: 5, v }),
+    startRogue(tn.bootstrap, { k: id.publicKey, seq, sig: ed25519.sign(signable(seq, Array.from(v) as unknown as Uint8Array), id.seed), v: Array.from(v) }),
+  ]);
+  try {
+    const got = await get(id.publicKey);
+    assert.ok(rogues.every((r) => r.served > 0), 'every rogue was asked');
+    assert.equal(readTxt(got.found!.dns, `_cclink.${z}`), '"honest"');
+    assert.match(got.snap.problems.join('\n'), /malformed packet/);
+  } finally {
+    await Promise.all(rogues.map((r) => r.stop()));
+  }
+}));
+
 test('not found is answered quickly without --wait', async () => {
   const t0 = Date.now();
   const got = await get(generateIdentity().publicKey);
