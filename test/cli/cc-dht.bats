@@ -254,11 +254,11 @@ setup() {
 }
 
 @test "--republish re-puts every interval, then stops when the record expires" {
-  test_record 6 >rec.json
-  start=$(date +%s)
-  run cc-dht-put --republish --interval 1 rec.json
+  # No clock assertions (a loaded machine is slow): it must stop by itself
+  # (timeout is only the test's ceiling) after several re-puts.
+  test_record 15 >rec.json
+  run timeout 90 cc-dht-put --republish --interval 1 rec.json
   assert_success
-  [ $(( $(date +%s) - start )) -le 10 ]
   [ "${#lines[@]}" -ge 3 ]
   assert_output --partial 'the record expired; stopped republishing'
   [ "$(echo "${lines[1]}" | json_field stored.mainline)" -ge 10 ]
@@ -268,16 +268,17 @@ setup() {
   test_record 600 >rec.json
   cc-dht-put --republish --interval 1 rec.json >rp.out 2>rp.err 3>&- &
   rp=$!
-  sleep 2.5
+  # Wait for two puts (the first and one re-put) however slow the machine is.
+  for _ in $(seq 300); do [ "$(wc -l <rp.out)" -ge 2 ] && break; sleep 0.2; done
   kill -TERM "$rp"
   wait "$rp"
   [ "$(wc -l <rp.out)" -ge 2 ]
 
   cc-dht-put --republish --interval 1 rec.json >rp2.out 2>rp2.err 3>&- &
   rp=$!
-  sleep 1.5
+  for _ in $(seq 300); do [ -s rp2.out ] && break; sleep 0.2; done
   test_record 600 bmV3ZXI= | cc-dht-put >/dev/null
-  for _ in $(seq 60); do kill -0 "$rp" 2>/dev/null || break; sleep 0.2; done
+  for _ in $(seq 300); do kill -0 "$rp" 2>/dev/null || break; sleep 0.2; done
   wait "$rp"
   grep -q 'revoked or replaced by a newer one; stopped republishing' rp2.err
 }
