@@ -9,6 +9,7 @@ import { confirm, hasTty } from '../../lib/cli/tty.ts';
 import { pipeline } from '../../lib/handoff/pipeline.ts';
 import { unlockOnce } from '../../lib/identity/unlock-once.ts';
 import { describeExpiry, renderQr, listLine } from '../../lib/handoff/text.ts';
+import { DEFAULT_TTL, MAX_TTL, MAX_TTL_SAYS } from '../../lib/handoff/ttl.ts';
 
 const USAGE = `Usage:
   cc-handoff [SESSION] [--share pk:…|NAME] [--pin [--generate-pin]] [--ttl S] [--burn] [--qr] [--json]
@@ -27,7 +28,7 @@ Options:
   --pin               encrypt to a PIN/passphrase instead (asked on the terminal)
   --generate-pin      with --pin: make a strong passphrase and show it once
   --weak-pin          with --pin: accept a PIN that is easy to guess offline
-  --ttl S             seconds the handoff stays valid (default 86400)
+  --ttl S             seconds the handoff stays valid (default 86400, at most a year)
   --burn              remove the record after the first successful pickup
   --qr                also print a QR code of the pickup command
   --transport T       mainline (default), relay or hyper; comma-separated for several
@@ -97,7 +98,7 @@ run('cc-handoff', USAGE, async (argv) => {
     return;
   }
 
-  const ttl = intFlag('ttl', flags.ttl, 86400, 1);
+  const ttl = intFlag('ttl', flags.ttl, DEFAULT_TTL, 1, { value: MAX_TTL, says: MAX_TTL_SAYS });
   const seal = ['cc-seal', '--ttl', String(ttl)];
   if (flags.share) seal.push('--to', flags.share);
   if (flags.pin) seal.push('--pin');
