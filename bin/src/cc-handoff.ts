@@ -78,10 +78,10 @@ run('cc-handoff', USAGE, async (argv) => {
     },
   );
   const transport = flags.transport ? ['--transport', flags.transport] : [];
-  const env = await unlockOnce(fdFlag('passphrase-fd', flags['passphrase-fd']));
+  const key = await unlockOnce(fdFlag('passphrase-fd', flags['passphrase-fd']));
 
   if (flags.list) {
-    const record = JSON.parse(await pipeline([['cc-dht-get', ...transport]], { env }));
+    const record = JSON.parse(await pipeline([['cc-dht-get', ...transport]], { key }));
     if (flags.json) return writeJson(record);
     process.stdout.write(listLine(record) + '\n');
     return;
@@ -92,7 +92,7 @@ run('cc-handoff', USAGE, async (argv) => {
       if (!hasTty()) throw usageError('--revoke asks for confirmation and there is no terminal', 'add -y to revoke without asking');
       if (!(await confirm('Remove your published handoff from the DHT?'))) return 1;
     }
-    const out = JSON.parse(await pipeline([['cc-dht-put', '--revoke', ...transport]], { env }));
+    const out = JSON.parse(await pipeline([['cc-dht-put', '--revoke', ...transport]], { key }));
     if (flags.json) return writeJson(out);
     process.stdout.write(`Revoked the handoff published under pk:${String(out.pubkey).replace(/^pk:/, '')}.\n`);
     return;
@@ -106,9 +106,9 @@ run('cc-handoff', USAGE, async (argv) => {
   if (flags['weak-pin']) seal.push('--weak-pin');
   if (flags.burn) seal.push('--burn');
 
-  const session = JSON.parse(await pipeline([['cc-session', ...positionals]], { env }));
-  const record = await pipeline([seal], { env, input: JSON.stringify(session) });
-  const put = JSON.parse(await pipeline([['cc-dht-put', ...transport]], { env, input: record }));
+  const session = JSON.parse(await pipeline([['cc-session', ...positionals]], { key }));
+  const record = await pipeline([seal], { key, input: JSON.stringify(session) });
+  const put = JSON.parse(await pipeline([['cc-dht-put', ...transport]], { key, input: record }));
   const rec = JSON.parse(record);
   const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
   const pickup = `cc-pickup ${pubkey}`;

@@ -63,7 +63,7 @@ run('cc-pickup', USAGE, async (args) => {
   );
   const wait = intFlag('wait', flags.wait, 30);
   const transport = flags.transport ? ['--transport', flags.transport] : [];
-  const env = await unlockOnce(fdFlag('passphrase-fd', flags['passphrase-fd']));
+  const key = await unlockOnce(fdFlag('passphrase-fd', flags['passphrase-fd']));
   const who = positionals[0];
   if (!flags.yes && !flags.print && !hasTty()) {
     throw usageError('nothing to confirm on: there is no terminal', 'add -y to resume without asking, or --print');
@@ -71,18 +71,18 @@ run('cc-pickup', USAGE, async (args) => {
 
   // Our own key: the default publisher (self mode: the same key on both machines), and
   // who may burn. A PIN handoff from someone else needs no key here at all.
-  const whoami = async (stderr: 'inherit' | 'ignore') => JSON.parse(await pipeline([['cc-key', 'whoami']], { env, stderr })).pubkey as string;
+  const whoami = async (stderr: 'inherit' | 'ignore') => JSON.parse(await pipeline([['cc-key', 'whoami']], { key, stderr })).pubkey as string;
   const from = who ?? (await whoami('inherit'));
   const opened = await pipeline(
     [
       ['cc-dht-get', from, '--wait', String(wait), ...transport],
       ['cc-open', '--from', from],
     ],
-    { env },
+    { key },
   );
   const handoff = JSON.parse(opened);
   const resume = ['cc-resume', ...(flags.cwd ? ['--cwd', flags.cwd] : []), ...(claudeArgs.length ? ['--', ...claudeArgs] : [])];
-  const plan = JSON.parse(await pipeline([[resume[0], '--print', ...resume.slice(1)]], { env, input: opened }));
+  const plan = JSON.parse(await pipeline([[resume[0], '--print', ...resume.slice(1)]], { key, input: opened }));
 
   if (flags.qr) process.stderr.write(await renderQr(handoff.payload.s));
   if (flags.print) return writeJson(flags.json ? plan : { ...plan, handoff });
@@ -95,7 +95,7 @@ run('cc-pickup', USAGE, async (args) => {
   if (handoff.burn) {
     const me = who === undefined ? from : await whoami('ignore').catch(() => undefined);
     if (me !== undefined && handoff.from === me) {
-      await pipeline([['cc-dht-put', '--revoke', ...transport]], { env });
+      await pipeline([['cc-dht-put', '--revoke', ...transport]], { key });
       process.stderr.write('cc-pickup: burned: the handoff record was removed from the DHT\n');
     } else {
       warn('cc-pickup', `this handoff is burn-after-reading, but only its publisher (${from}) can remove it: ask them to run 'cc-handoff --revoke'`);

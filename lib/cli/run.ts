@@ -4,6 +4,7 @@
  * unless CCKIT_DEBUG=1, and quiet exit when the reader of stdout goes away.
  */
 import { CliError, EXIT, describeSystemError } from './errors.ts';
+import { adoptInheritedKey } from './key-fd.ts';
 
 declare const CCKIT_VERSION: string;
 export const VERSION = typeof CCKIT_VERSION === 'string' ? CCKIT_VERSION : '0.0.0-dev';
@@ -88,7 +89,10 @@ export function run(name: string, usage: string, fn: CommandFn): void {
   }
   watchStdout(name);
   Promise.resolve()
-    .then(() => fn(argv))
+    .then(() => {
+      adoptInheritedKey(); // before anything can spawn a child that would inherit the descriptor
+      return fn(argv);
+    })
     .then(
       async (code) => {
         process.exitCode = code ?? EXIT.OK;

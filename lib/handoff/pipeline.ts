@@ -7,7 +7,34 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realpathSync } from 'node:fs';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { CliError, type ExitCode } from '../cli/errors.ts';
+import { KEY_FD_ENV } from '../cli/key-fd.ts';
+
+/** The descriptor a stage finds the seed on: the first after stdin, stdout, stderr. */
+const KEY_FD = 3;
+
+/**
+ * spawn(), plus a pipe on fd 3 carrying the seed. The pipe holds 32 bytes,
+ * far under the kernel's buffer: written and closed at once, never blocking.
+ * A stage that exits without reading it (EPIPE) is no error.
+ */
+function spawnWithKey(seed: Uint8Array): typeof spawn {
+  const withKey = (cmd: string, args: readonly string[], options: SpawnOptions): ChildProcess => {
+    const stdio = ([] as unknown[]).concat(options.stdio ?? ['pipe', 'pipe', 'pipe']);
+    while (stdio.length < KEY_FD) stdio.push('pipe');
+    stdio[KEY_FD] = 'pipe';
+    const child = spawn(cmd, args, { ...options, stdio: stdio as SpawnOptions['stdio'] });
+    const pipe = child.stdio[KEY_FD] as Writable | null;
+    if (pipe) {
+      pipe.on('error', () => {});
+      pipe.end(Buffer.from(seed.buffer, seed.byteOffset, seed.length)); // a view: no copy left to zero
+    }
+    return child;
+  };
+  return withKey as unknown as typeof spawn; // zx always calls spawn(cmd, args, options)
+}
 
 /** The bin/ folder next to the running bundle (dist/ → ../bin), first on PATH. */
 function binDir(): string {
@@ -27,6 +54,8 @@ export class StageFailed extends CliError {
 export interface RunOptions {
   input?: string;
   env?: Record<string, string | undefined>;
+  /** The unlocked seed, handed to every stage on an inherited pipe (CCKIT_KEY_FD, lib/cli/key-fd.ts). */
+  key?: Uint8Array;
   /** 'ignore' for a question whose failure is an answer (is there a key here?). */
   stderr?: 'inherit' | 'ignore';
 }
@@ -42,7 +71,8 @@ export async function pipeline(stages: string[][], opts: RunOptions = {}): Promi
     verbose: false,
     nothrow: true,
     stdio: ['pipe', 'pipe', opts.stderr ?? 'inherit'] as ['pipe', 'pipe', 'inherit' | 'ignore'],
-    env: { ...process.env, ...opts.env, PATH: `${binDir()}:${process.env.PATH ?? ''}` },
+    env: { ...process.env, ...opts.env, PATH: `${binDir()}:${process.env.PATH ?? ''}`, ...(opts.key ? { [KEY_FD_ENV]: String(KEY_FD) } : {}) },
+    ...(opts.key ? { spawn: spawnWithKey(opts.key) } : {}),
   };
   const base = $(options);
   const procs = [];

@@ -7,7 +7,7 @@ import { CliError, EXIT, usageError } from '../cli/errors.ts';
 import { readInput } from '../cli/io.ts';
 import { readSecret } from '../cli/secret.ts';
 import { warn } from '../cli/run.ts';
-import { passphraseSource } from './unlock.ts';
+import { loadMyIdentity, passphraseSource } from './unlock.ts';
 import {
   ageIdentity,
   ageRecipient,
@@ -122,7 +122,7 @@ function ensureAbsent(path: string): void {
 export async function whoami(passphraseFd?: number): Promise<WhoAmI> {
   const path = keyFilePath();
   const kind = readKeyFile(path).kind;
-  const id = await loadIdentity(path, { passphrase: passphraseSource(passphraseFd) });
+  const id = await loadMyIdentity(passphraseFd); // the porcelain's already unlocked key, if it handed one over
   const out = describe(id, path, kind === 'encrypted');
   id.seed.fill(0);
   return out;
