@@ -125,7 +125,7 @@ run(NAME, USAGE, async (argv) => {
     } else {
       pin = await readPin({ fd: pinFd, confirm: true });
       try {
-        checkPinStrength(pin, !!flags['weak-pin']);
+        await checkPinStrength(pin, !!flags['weak-pin']);
       } catch (err) {
         pin.fill(0);
         throw err;
