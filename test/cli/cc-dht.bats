@@ -270,7 +270,7 @@ setup() {
 
 @test "a passphrase-protected key publishes with --passphrase-fd" {
   rm -f "$HOME/.pubky/secret_key"
-  printf 'correct horse\n' >pass.txt
+  printf 'correct horse battery staple\n' >pass.txt
   cc-key init --passphrase-fd 3 3<pass.txt >/dev/null
   pk=$(cc-key whoami --passphrase-fd 3 3<pass.txt | json_field pubkey)
   run bash -c "printf '{\"pubkey\":\"%s\"}' '${pk#pk:}' | cc-dht-put --passphrase-fd 3 3<pass.txt"
