@@ -5,8 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f dist/cc-key.js ] || node build.mjs
-echo "== start-up: cc-key whoami, cc-seal, cc-open vs node -e 0 (target <= 1.5x)"
+echo "== start-up: every plumbing --version, cc-key whoami, cc-seal, cc-open vs node -e 0 (target <= 1.3x)"
 node bench/startup.mjs "${STARTUP_RUNS:-30}"
+echo
+echo "== one unlock per action: cc-pickup --print, encrypted key vs plaintext key (target <= 1.2x)"
+node bench/unlock-once.mjs "${UNLOCK_RUNS:-7}"
 echo
 echo "== session discovery: cc-session / cc-resume --print on a large history vs node -e 0"
 node bench/session-discovery.mjs

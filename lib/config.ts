@@ -11,9 +11,14 @@ function home(): string {
   return process.env.HOME || homedir();
 }
 
+/** The folder of the default key file, ~/.pubky (cclink's and pkarr's). */
+export function defaultKeyDir(): string {
+  return join(home(), '.pubky');
+}
+
 /** The identity key file (cclink/pkarr location by default). */
 export function keyFilePath(): string {
-  return process.env.CCKIT_KEY_FILE || join(home(), '.pubky', 'secret_key');
+  return process.env.CCKIT_KEY_FILE || join(defaultKeyDir(), 'secret_key');
 }
 
 /** cckit's config dir: config.toml, peers.toml. */

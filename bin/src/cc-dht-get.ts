@@ -7,9 +7,6 @@ import { ttyWrite } from '../../lib/cli/tty.ts';
 import { loadMyIdentity } from '../../lib/identity/unlock.ts';
 import { resolvePeer } from '../../lib/pair/peers.ts';
 import { formatPubkey } from '../../lib/identity/identity.ts';
-import { checkName, DEFAULT_NAME, fullName, listTxt, readTxt } from '../../lib/dht/pkarr.ts';
-import { checkFoundUnder } from '../../lib/dht/record-check.ts';
-import { selectTransports } from '../../lib/dht/transports.ts';
 
 const NAME = 'cc-dht-get';
 
@@ -42,6 +39,12 @@ burnt (the newest packet removed it).
 `;
 
 run(NAME, USAGE, async (argv) => {
+  // The DHT code loads here, not at start-up: --version and --help need none of it.
+  const [{ checkName, DEFAULT_NAME, fullName, listTxt, readTxt }, { checkFoundUnder }, { selectTransports }] = await Promise.all([
+    import('../../lib/dht/pkarr.ts'),
+    import('../../lib/dht/record-check.ts'),
+    import('../../lib/dht/transports.ts'),
+  ]);
   const { flags, positionals } = parse(
     NAME,
     argv,

@@ -11,6 +11,7 @@ import { unlockOnce } from '../../lib/identity/unlock-once.ts';
 import { describeExpiry, renderQr, listLine } from '../../lib/handoff/text.ts';
 import { showUntrusted } from '../../lib/cli/untrusted-text.ts';
 import { fingerprint, parsePubkey } from '../../lib/identity/identity.ts';
+import { DEFAULT_TTL, MAX_TTL, MAX_TTL_SAYS } from '../../lib/handoff/ttl.ts';
 
 const USAGE = `Usage:
   cc-handoff [SESSION] [--share pk:…|NAME] [--pin [--generate-pin|--pin-fd N]] [--ttl S] [--burn] [--qr] [--json]
@@ -30,7 +31,7 @@ Options:
   --generate-pin      with --pin: make a strong passphrase and show it once
   --weak-pin          with --pin: accept a PIN that is easy to guess offline
   --pin-fd N          with --pin: read the PIN from file descriptor N
-  --ttl S             seconds the handoff stays valid (default 86400)
+  --ttl S             seconds the handoff stays valid (default 86400, at most a year)
   --burn              remove the record after the first successful pickup
                       (only a pickup holding your key can remove it: with
                       --pin, PIN holders elsewhere can pick it up until it
@@ -97,10 +98,10 @@ run('cc-handoff', USAGE, async (argv) => {
     },
   );
   const transport = flags.transport ? ['--transport', flags.transport] : [];
-  const env = await unlockOnce(fdFlag('passphrase-fd', flags['passphrase-fd']));
+  const key = await unlockOnce(fdFlag('passphrase-fd', flags['passphrase-fd']));
 
   if (flags.list) {
-    const record = JSON.parse(await pipeline([['cc-dht-get', ...transport]], { env }));
+    const record = JSON.parse(await pipeline([['cc-dht-get', ...transport]], { key }));
     if (flags.json) return writeJson(record);
     process.stdout.write(listLine(record) + '\n');
     return;
@@ -111,13 +112,13 @@ run('cc-handoff', USAGE, async (argv) => {
       if (!hasTty()) throw usageError('--revoke asks for confirmation and there is no terminal', 'add -y to revoke without asking');
       if (!(await confirm('Remove your published handoff from the DHT?'))) return 1;
     }
-    const out = JSON.parse(await pipeline([['cc-dht-put', '--revoke', ...transport]], { env }));
+    const out = JSON.parse(await pipeline([['cc-dht-put', '--revoke', ...transport]], { key }));
     if (flags.json) return writeJson(out);
     process.stdout.write(`Revoked the handoff published under pk:${String(out.pubkey).replace(/^pk:/, '')}.\n`);
     return;
   }
 
-  const ttl = intFlag('ttl', flags.ttl, 86400, 1);
+  const ttl = intFlag('ttl', flags.ttl, DEFAULT_TTL, 1, { value: MAX_TTL, says: MAX_TTL_SAYS });
   const seal = ['cc-seal', '--ttl', String(ttl)];
   if (flags.share) seal.push('--to', flags.share);
   if (flags.pin) seal.push('--pin');
@@ -127,9 +128,9 @@ run('cc-handoff', USAGE, async (argv) => {
   if (pinFd !== undefined) seal.push('--pin-fd', String(pinFd));
   if (flags.burn) seal.push('--burn');
 
-  const session = JSON.parse(await pipeline([['cc-session', ...positionals]], { env }));
-  const record = await pipeline([seal], { env, input: JSON.stringify(session), fds: pinFd !== undefined ? [pinFd] : [] });
-  const put = JSON.parse(await pipeline([['cc-dht-put', ...transport]], { env, input: record }));
+  const session = JSON.parse(await pipeline([['cc-session', ...positionals]], { key }));
+  const record = await pipeline([seal], { key, input: JSON.stringify(session), fds: pinFd !== undefined ? [pinFd] : [] });
+  const put = JSON.parse(await pipeline([['cc-dht-put', ...transport]], { key, input: record }));
   const rec = JSON.parse(record);
   const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
   const pickup = `cc-pickup ${pubkey}`;

@@ -80,28 +80,33 @@ run('cc-pickup', USAGE, async (args) => {
     throw usageError('nothing to confirm on: there is no terminal', 'add -y to resume without asking, or --print');
   }
 
-  // The key is unlocked only when a stage needs it: looking up our own
-  // record, or opening one sealed to a key. A PIN handoff from someone else
-  // never asks for the key's passphrase first.
-  let env: Record<string, string> | undefined;
-  const unlock = async () => (env ??= await unlockOnce(passphraseFd));
-  const whoami = async (stderr: 'inherit' | 'ignore', extra: Record<string, string> = {}) =>
-    JSON.parse(await pipeline([['cc-key', 'whoami']], { env: { ...env, ...extra }, stderr })).pubkey as string;
+  // The key is unlocked only when a stage needs it (looking up our own
+  // record, or opening one sealed to a key), once, and handed to every stage
+  // on an inherited pipe. A PIN handoff from someone else never asks for the
+  // key's passphrase.
+  let key: Buffer | undefined;
+  let unlocked = false;
+  const unlock = async () => {
+    if (!unlocked) key = await unlockOnce(passphraseFd);
+    unlocked = true;
+  };
+  const whoami = async (stderr: 'inherit' | 'ignore', env: Record<string, string> = {}) =>
+    JSON.parse(await pipeline([['cc-key', 'whoami']], { key, env, stderr })).pubkey as string;
   // A NAME is resolved here, once, so a name from a project's peers file is reported once.
   const from = who !== undefined ? formatPubkey(await resolvePeer(who, (m) => warn('cc-pickup', m))) : (await unlock(), await whoami('inherit'));
 
   // One stage at a time, so a failed lookup is one error line, not also cc-open's "empty input".
-  const recordText = await pipeline([['cc-dht-get', from, '--wait', String(wait), ...transport]], { env });
+  const recordText = await pipeline([['cc-dht-get', from, '--wait', String(wait), ...transport]], { key });
   const pinRecord = isPinRecord(recordText);
   if (!pinRecord) await unlock();
   const opened = await pipeline([['cc-open', '--from', from, ...(pinFd !== undefined ? ['--pin-fd', String(pinFd)] : [])]], {
-    env,
+    key,
     input: recordText,
     fds: pinFd !== undefined ? [pinFd] : [],
   });
   const handoff = JSON.parse(opened);
   const resume = ['cc-resume', ...(flags.cwd ? ['--cwd', flags.cwd] : []), ...(claudeArgs.length ? ['--', ...claudeArgs] : [])];
-  const plan = JSON.parse(await pipeline([[resume[0], '--print', ...resume.slice(1)]], { env, input: opened }));
+  const plan = JSON.parse(await pipeline([[resume[0], '--print', ...resume.slice(1)]], { key, input: opened }));
 
   if (flags.qr) process.stderr.write(await renderQr(handoff.payload.s));
   if (flags.print) return writeJsonAs({ ...plan, handoff }, !!flags.json);
@@ -118,7 +123,7 @@ run('cc-pickup', USAGE, async (args) => {
     // hand (a PIN pickup), an encrypted key is not asked for just to find out.
     const me = who === undefined ? from : await whoami('ignore', { CCKIT_NO_TTY: '1' }).catch(() => undefined);
     if (me !== undefined && handoff.from === me) {
-      await burn(transport, env);
+      await burn(transport, key);
       process.stderr.write('cc-pickup: burned: the handoff record was removed from the DHT\n');
     } else {
       warn('cc-pickup', `this handoff is burn-after-reading, but only its publisher (${from}) can remove it: ask them to run 'cc-handoff --revoke'`);
@@ -142,9 +147,9 @@ function isPinRecord(text: string): boolean {
  * first (nothing left to revoke, or it won the race), this one is not the
  * first reader: say so in our words and resume nothing.
  */
-async function burn(transport: string[], env: Record<string, string> | undefined): Promise<void> {
+async function burn(transport: string[], key: Uint8Array | undefined): Promise<void> {
   try {
-    await pipeline([['cc-dht-put', '--revoke', ...transport]], { env, stderr: 'pipe' });
+    await pipeline([['cc-dht-put', '--revoke', ...transport]], { key, stderr: 'pipe' });
   } catch (err) {
     if (err instanceof StageFailed && (err.exitCode === EXIT.NOT_FOUND || err.exitCode === EXIT.EXPIRED)) {
       throw expiredError('ERR_ALREADY_PICKED_UP', 'this burn-after-reading handoff was already picked up elsewhere; not resuming it', 'ask the publisher for a new handoff');

@@ -9,7 +9,8 @@ import { x25519Public } from '../../lib/identity/identity.ts';
 import { resolvePeer } from '../../lib/pair/peers.ts';
 import { checkPinStrength, generatePin, readPin } from '../../lib/handoff/pin.ts';
 import { parsePayloadInput } from '../../lib/handoff/record.ts';
-import { DEFAULT_TTL, sealRecord } from '../../lib/handoff/seal.ts';
+import { sealRecord } from '../../lib/handoff/seal.ts';
+import { DEFAULT_TTL, MAX_TTL, MAX_TTL_SAYS } from '../../lib/handoff/ttl.ts';
 
 const NAME = 'cc-seal';
 
@@ -35,7 +36,7 @@ Options:
                         terminal (stderr without one), never on stdout
   --weak-pin            accept a PIN that is easy to guess offline
   --pin-fd N            read the PIN from file descriptor N
-  --ttl S               seconds the record stays valid (default 86400)
+  --ttl S               seconds the record stays valid (default 86400, at most a year)
   --burn                mark the record burn-after-read: the first pickup holding
                         your key removes it (not with --to; with --pin, PIN
                         holders without your key cannot remove it)
@@ -107,7 +108,7 @@ run(NAME, USAGE, async (argv) => {
 
   if (to.length > 1) throw usageError('a record has one recipient: give --to once', 'use --raw to encrypt a file to several recipients');
   const pinMode = !!flags.pin || !!flags['generate-pin'];
-  const ttl = intFlag('ttl', flags.ttl, DEFAULT_TTL, 1);
+  const ttl = intFlag('ttl', flags.ttl, DEFAULT_TTL, 1, { value: MAX_TTL, says: MAX_TTL_SAYS });
   const pinFd = fdFlag('pin-fd', flags['pin-fd']);
 
   // 64 KiB: far above any payload.
@@ -126,7 +127,7 @@ run(NAME, USAGE, async (argv) => {
     } else {
       pin = await readPin({ fd: pinFd, confirm: true });
       try {
-        checkPinStrength(pin, !!flags['weak-pin']);
+        await checkPinStrength(pin, !!flags['weak-pin']);
       } catch (err) {
         pin.fill(0);
         throw err;

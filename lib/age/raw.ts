@@ -8,7 +8,7 @@ import { closeSync, constants, createReadStream, fstatSync, fsyncSync, openSync,
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { bech32 } from '@scure/base';
-import { CliError, EXIT, usageError } from '../cli/errors.ts';
+import { CliError, EXIT, describeSystemError, usageError } from '../cli/errors.ts';
 import {
   encodeHeader,
   HeaderScanner,
@@ -148,7 +148,7 @@ async function* readRegularFile(fd: number, close: boolean): AsyncGenerator<Buff
 function readError(err: unknown): unknown {
   const e = err as NodeJS.ErrnoException;
   if (err instanceof CliError || !e || typeof e.syscall !== 'string') return err;
-  return new CliError('ERR_READ', `cannot read input: ${e.code ?? e.message}`);
+  return new CliError('ERR_READ', `cannot read input: ${describeSystemError(e)}`);
 }
 
 // ── output ───────────────────────────────────────────────────────────────
@@ -211,7 +211,12 @@ class FileSink implements RawSink {
   write(parts: Buffer[]): void {
     let buffers = parts.filter((p) => p.length > 0);
     while (buffers.length) {
-      let n = writevSync(this.fd!, buffers);
+      let n: number;
+      try {
+        n = writevSync(this.fd!, buffers);
+      } catch (err) {
+        throw this.writeError(err);
+      }
       // A short write leaves the rest of the batch to go again.
       while (n > 0 && buffers.length) {
         if (n >= buffers[0].length) {
@@ -226,15 +231,24 @@ class FileSink implements RawSink {
     buffers = [];
   }
 
+  /** A full disk or an I/O error: one line naming the file, never Node's raw message. */
+  private writeError(err: unknown): CliError {
+    return new CliError('ERR_WRITE', `cannot write ${this.path}: ${describeSystemError(err)}`);
+  }
+
   async commit(): Promise<void> {
-    fsyncSync(this.fd!);
-    closeSync(this.fd!);
+    try {
+      fsyncSync(this.fd!);
+      closeSync(this.fd!);
+    } catch (err) {
+      throw this.writeError(err);
+    }
     this.fd = undefined;
     try {
       renameSync(this.tmp, this.path);
     } catch (err) {
       this.abort();
-      throw new CliError('ERR_WRITE', `cannot write ${this.path}: ${(err as NodeJS.ErrnoException).code}`);
+      throw this.writeError(err);
     }
     this.detach();
   }

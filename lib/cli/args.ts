@@ -66,7 +66,7 @@ export function parse<S extends FlagSpecs>(
   const opts = rules;
   let result;
   try {
-    result = parseArgs({ args: argv, options: { ...COMMON, ...specs }, allowPositionals: true, strict: true });
+    result = parseArgs({ args: joinNegativeValues(argv, specs), options: { ...COMMON, ...specs }, allowPositionals: true, strict: true });
   } catch (err) {
     throw usageError(describeParseError((err as Error).message), `run '${name} --help' for usage`);
   }
@@ -78,6 +78,26 @@ export function parse<S extends FlagSpecs>(
   }
   if (!values.help && !values.version) enforceRules(name, values, result.positionals, rules as ArgRules);
   return { flags: result.values as ParsedFlags<S & typeof COMMON>, positionals: result.positionals };
+}
+
+/**
+ * `--ttl -1`: parseArgs calls a value starting with a dash ambiguous. A
+ * negative number after a flag that takes a value is that flag's value, so
+ * the flag's own check can say what is wrong with it.
+ */
+function joinNegativeValues(argv: string[], specs: FlagSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return out.concat(argv.slice(i));
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name && specs[name]?.type === 'string' && i + 1 < argv.length && /^-\d/.test(argv[i + 1])) {
+      out.push(`${a}=${argv[++i]}`);
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 const isSet = (v: unknown): boolean => v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
@@ -110,13 +130,26 @@ function describeParseError(msg: string): string {
   return msg.split('\n')[0].replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase());
 }
 
-/** Parse a non-negative integer flag value (seconds, counts). */
-export function intFlag(flag: string, value: string | undefined, fallback: number, min = 0): number {
+/** The largest value an integer flag takes, and how to say it ("a year"). */
+export interface IntMax {
+  value: number;
+  says?: string;
+}
+
+/** Parse a non-negative integer flag value (seconds, counts), at least `min`, at most `max`. */
+export function intFlag(flag: string, value: string | undefined, fallback: number, min = 0, max?: IntMax): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
-    throw usageError(`--${flag} needs a whole number${min > 0 ? ` of at least ${min}` : ''}, got '${value}'`);
+  const shown = value.length > 40 ? `${value.slice(0, 37)}...` : value;
+  const n = Number(value);
+  if (/^\s*-/.test(value) || (min > 0 && /^\d+$/.test(value) && n < min)) {
+    throw usageError(`--${flag} must be a ${min > 0 ? 'positive' : 'non-negative'} number, got '${shown}'`);
   }
-  return Number(value);
+  if (!/^\d+$/.test(value)) throw usageError(`--${flag} needs a whole number, got '${shown}'`);
+  const limit = max?.value ?? Number.MAX_SAFE_INTEGER;
+  if (!Number.isSafeInteger(n) || n > limit) {
+    throw usageError(`--${flag} must be at most ${limit}${max?.says ? ` (${max.says})` : ''}, got '${shown}'`);
+  }
+  return n;
 }
 
 /** Parse a file-descriptor flag (--passphrase-fd N). */

@@ -49,3 +49,19 @@ export const expiredError = (code: string, message: string, hint?: string) =>
 /** A CliError with the given code and exit 1 (any other failure). */
 export const failure = (code: string, message: string, hint?: string) =>
   new CliError(code, message, EXIT.FAILURE, hint);
+
+/**
+ * A one-line description of a system error: "no space left on device
+ * (ENOSPC)". Node's messages start with the code ("ENOSPC: no space left on
+ * device, write"); lowercasing those would print "eNOSPC".
+ */
+export function describeSystemError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const raw = (e && typeof e.message === 'string' ? e.message : String(err)).split('\n')[0];
+  const code = e && typeof e.code === 'string' ? e.code : undefined;
+  let text = raw;
+  if (code && text.startsWith(`${code}: `)) text = text.slice(code.length + 2);
+  text = text.replace(/, (write|writev|open|read|close|fsync|rename|link|unlink)( '[^']*')*$/, '');
+  if (/^[A-Z][a-z]/.test(text)) text = text.charAt(0).toLowerCase() + text.slice(1);
+  return code && !text.includes(code) ? `${text} (${code})` : text;
+}

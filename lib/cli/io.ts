@@ -2,8 +2,8 @@
  * stdin/stdout for commands that speak JSON (DESIGN.md §2): data only on
  * stdout, pretty-printed for a person at a TTY, compact for a pipe.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { CliError, EXIT, usageError } from './errors.ts';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { CliError, EXIT, describeSystemError, usageError } from './errors.ts';
 import { jsonForTerminal } from './untrusted-text.ts';
 
 /** 1 MiB: far above any record or payload, far below anything that hurts. */
@@ -23,14 +23,12 @@ export async function readInput(
   let data: Buffer;
   if (opts.path && opts.path !== '-') {
     try {
-      const st = fstatSafe(opts.path);
-      if (st && st.size > limit) throw tooBig(what, limit);
-      data = readFileSync(opts.path);
+      data = readFileCapped(opts.path, limit, what);
     } catch (err) {
       if (err instanceof CliError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new CliError('ERR_NO_FILE', `no such file: ${opts.path}`, EXIT.NOT_FOUND);
-      throw new CliError('ERR_READ', `cannot read ${opts.path}: ${code ?? (err as Error).message}`, EXIT.FAILURE);
+      throw new CliError('ERR_READ', `cannot read ${opts.path}: ${describeSystemError(err)}`, EXIT.FAILURE);
     }
   } else {
     if (process.stdin.isTTY) {
@@ -45,11 +43,26 @@ export async function readInput(
   return data;
 }
 
-function fstatSafe(path: string) {
+/**
+ * Read a file (or a device, a FIFO) the way stdin is read: stop one byte past
+ * `limit`. Its size is not trusted: /dev/zero says 0 and never ends.
+ */
+function readFileCapped(path: string, limit: number, what: string): Buffer {
+  const fd = openSync(path, 'r');
   try {
-    return statSync(path);
-  } catch {
-    return undefined;
+    const buf = Buffer.alloc(Math.min(limit + 1, 64 * 1024));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      size += n;
+      if (size > limit) throw tooBig(what, limit);
+      chunks.push(Buffer.from(buf.subarray(0, n)));
+    }
+    return Buffer.concat(chunks, size);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -77,9 +90,26 @@ export function readStream(stream: NodeJS.ReadableStream, limit: number, what: s
   });
 }
 
-/** Parse JSON input, with a one-line error naming what was expected. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Bytes as UTF-8 text, refusing invalid sequences (never silently U+FFFD) and dropping one leading BOM. */
+export function decodeUtf8(data: Buffer | string, what: string): string {
+  let text: string;
+  if (typeof data === 'string') {
+    text = data;
+  } else {
+    try {
+      text = strictUtf8.decode(data);
+    } catch {
+      throw new CliError('ERR_BAD_UTF8', `input is not valid UTF-8: expected ${what}`, EXIT.FAILURE);
+    }
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Parse JSON input (a UTF-8 BOM tolerated), with a one-line error naming what was expected. */
 export function parseJson(data: Buffer | string, what: string): unknown {
-  const text = typeof data === 'string' ? data : data.toString('utf8');
+  const text = decodeUtf8(data, what);
   try {
     return JSON.parse(text);
   } catch {
@@ -96,7 +126,7 @@ export function parseJson(data: Buffer | string, what: string): unknown {
  */
 export async function readJson(name: string, what: string, opts: { path?: string; limit?: number } = {}): Promise<unknown> {
   const data = await readInput(name, what, opts);
-  if (data.toString('utf8').trim() === '') throw new CliError('ERR_EMPTY_INPUT', `empty input: expected ${what}`, EXIT.FAILURE);
+  if (decodeUtf8(data, what).trim() === '') throw new CliError('ERR_EMPTY_INPUT', `empty input: expected ${what}`, EXIT.FAILURE);
   return parseJson(data, what);
 }
 

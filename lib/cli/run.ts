@@ -3,7 +3,8 @@
  * `cc-NAME: error: …` / `cc-NAME: hint: …` lines, exit codes, no stack traces
  * unless CCKIT_DEBUG=1, and quiet exit when the reader of stdout goes away.
  */
-import { CliError, EXIT } from './errors.ts';
+import { CliError, EXIT, describeSystemError } from './errors.ts';
+import { adoptInheritedKey } from './key-fd.ts';
 import { showUntrusted } from './untrusted-text.ts';
 
 declare const CCKIT_VERSION: string;
@@ -13,8 +14,13 @@ export const VERSION = typeof CCKIT_VERSION === 'string' ? CCKIT_VERSION : '0.0.
 /** A command's body: gets argv (without node and script) and returns the exit status, or nothing for 0. */
 export type CommandFn = (argv: string[]) => Promise<number | void> | number | void;
 
+/** NO_COLOR disables colour only when set to a non-empty value (no-color.org). */
+export function colorWanted(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return !!stream.isTTY && !env.NO_COLOR;
+}
+
 function color(code: string, text: string): string {
-  if (!process.stderr.isTTY || process.env.NO_COLOR !== undefined) return text;
+  if (!colorWanted(process.stderr)) return text;
   return `\x1b[${code}m${text}\x1b[0m`;
 }
 
@@ -28,9 +34,7 @@ export function reportError(name: string, err: unknown): number {
     if (err.hint) process.stderr.write(`${name}: ${color('33', 'hint:')} ${showUntrusted(err.hint)}\n`);
     return err.exitCode;
   }
-  const e = err as NodeJS.ErrnoException;
-  const msg = (e && e.message ? e.message : String(err)).split('\n')[0];
-  process.stderr.write(`${name}: ${color('31', 'error:')} ${showUntrusted(msg.charAt(0).toLowerCase() + msg.slice(1))}\n`);
+  process.stderr.write(`${name}: ${color('31', 'error:')} ${showUntrusted(describeSystemError(err))}\n`);
   if (process.env.CCKIT_DEBUG !== '1') {
     process.stderr.write(`${name}: ${color('33', 'hint:')} set CCKIT_DEBUG=1 for details\n`);
   }
@@ -42,6 +46,33 @@ export function warn(name: string, message: string): void {
   process.stderr.write(`${name}: ${color('33', 'warning:')} ${showUntrusted(message)}\n`);
 }
 
+let stdoutFailed = false;
+
+/**
+ * The one place a failed write to stdout is handled (DESIGN.md §2): a reader
+ * that went away (EPIPE) ends the command quietly; anything else (a full
+ * disk, /dev/full, a closed descriptor) is one error line and exit 1, never
+ * exit 0 with truncated output. Streams that write stdout (raw mode) end up
+ * here too, whatever they were doing.
+ */
+export function watchStdout(name: string): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (stdoutFailed) return;
+    stdoutFailed = true;
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    process.exitCode = reportError(name, new CliError('ERR_STDOUT', `cannot write to stdout: ${describeSystemError(err)}`, EXIT.FAILURE));
+    process.exit(process.exitCode);
+  });
+}
+
+/** Resolve once everything written to stdout so far has been handed to the OS (or failed). */
+function flushStdout(): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.destroyed || stdoutFailed) return resolve();
+    process.stdout.write('', () => resolve());
+  });
+}
+
 /**
  * Run a command. `usage` is printed for -h/--help (to stdout, exit 0);
  * the function's return value (or 0) becomes the exit status.
@@ -51,21 +82,26 @@ export function run(name: string, usage: string, fn: CommandFn): void {
   const dashdash = argv.indexOf('--');
   const own = dashdash === -1 ? argv : argv.slice(0, dashdash);
   if (own.includes('-h') || own.includes('--help')) {
+    watchStdout(name);
     process.stdout.write(usage.endsWith('\n') ? usage : usage + '\n');
     return;
   }
   if (own.length === 1 && own[0] === '--version') {
+    watchStdout(name);
     process.stdout.write(`${name} ${VERSION}\n`);
     return;
   }
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
+  watchStdout(name);
   Promise.resolve()
-    .then(() => fn(argv))
+    .then(() => {
+      adoptInheritedKey(); // before anything can spawn a child that would inherit the descriptor
+      return fn(argv);
+    })
     .then(
-      (code) => {
+      async (code) => {
         process.exitCode = code ?? EXIT.OK;
+        // A write error surfaces on the stream after the command returned: wait for it.
+        await flushStdout();
       },
       (err) => {
         process.exitCode = reportError(name, err);

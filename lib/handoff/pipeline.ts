@@ -7,8 +7,31 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realpathSync } from 'node:fs';
-import type { IOType, StdioOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type IOType, type SpawnOptions, type StdioOptions } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { CliError, type ExitCode } from '../cli/errors.ts';
+import { KEY_FD_ENV } from '../cli/key-fd.ts';
+
+/**
+ * spawn(), plus a pipe on fd `keyFd` carrying the seed. The pipe holds 32 bytes,
+ * far under the kernel's buffer: written and closed at once, never blocking.
+ * A stage that exits without reading it (EPIPE) is no error.
+ */
+function spawnWithKey(seed: Uint8Array, keyFd: number): typeof spawn {
+  const withKey = (cmd: string, args: readonly string[], options: SpawnOptions): ChildProcess => {
+    const stdio = ([] as unknown[]).concat(options.stdio ?? ['pipe', 'pipe', 'pipe']);
+    while (stdio.length < keyFd) stdio.push('ignore');
+    stdio[keyFd] = 'pipe';
+    const child = spawn(cmd, args, { ...options, stdio: stdio as SpawnOptions['stdio'] });
+    const pipe = child.stdio[keyFd] as Writable | null;
+    if (pipe) {
+      pipe.on('error', () => {});
+      pipe.end(Buffer.from(seed.buffer, seed.byteOffset, seed.length)); // a view: no copy left to zero
+    }
+    return child;
+  };
+  return withKey as unknown as typeof spawn; // zx always calls spawn(cmd, args, options)
+}
 
 /** The bin/ folder next to the running bundle (dist/ → ../bin), first on PATH. */
 function binDir(): string {
@@ -32,6 +55,8 @@ export class StageFailed extends CliError {
 export interface RunOptions {
   input?: string;
   env?: Record<string, string | undefined>;
+  /** The unlocked seed, handed to every stage on an inherited pipe (CCKIT_KEY_FD, lib/cli/key-fd.ts). */
+  key?: Uint8Array;
   /**
    * 'ignore' for a question whose failure is an answer (is there a key
    * here?); 'pipe' to keep a stage's error for the caller to word.
@@ -51,6 +76,11 @@ function stdioFor(opts: RunOptions): StdioOptions {
   return stdio;
 }
 
+/** The descriptor a stage finds the seed on: the first after stdio and any fds passed on. */
+function keyFdFor(opts: RunOptions): number {
+  return Math.max(2, ...(opts.fds ?? [])) + 1;
+}
+
 /**
  * Run `stages` as a pipeline: stages[0] | stages[1] | … and return the last
  * stage's stdout. Throws StageFailed with the first failing stage's status.
@@ -62,7 +92,8 @@ export async function pipeline(stages: string[][], opts: RunOptions = {}): Promi
     verbose: false,
     nothrow: true,
     stdio: stdioFor(opts),
-    env: { ...process.env, ...opts.env, PATH: `${binDir()}:${process.env.PATH ?? ''}` },
+    env: { ...process.env, ...opts.env, PATH: `${binDir()}:${process.env.PATH ?? ''}`, ...(opts.key ? { [KEY_FD_ENV]: String(keyFdFor(opts)) } : {}) },
+    ...(opts.key ? { spawn: spawnWithKey(opts.key, keyFdFor(opts)) } : {}),
   };
   const base = $(options);
   const procs = [];

@@ -133,6 +133,11 @@ export function parseRecord(value: unknown): HandoffRecord {
   };
 }
 
+/** No unpaired UTF-16 surrogate: the string survives UTF-8 encoding unchanged. */
+export function isWellFormedText(s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
+
 const PAYLOAD_KEYS = new Set(['h', 'p', 's', 'mtime']);
 /** Claude Code session ids are UUIDs; anything else (say, `--flag`) must not reach `claude --resume`. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -152,6 +157,10 @@ export function parsePayloadInput(value: unknown): Payload {
   }
   for (const k of ['h', 'p', 's'] as const) {
     if (typeof o[k] !== 'string') throw bad(`'${k}' must be a string`);
+  }
+  for (const k of ['h', 'p'] as const) {
+    // A lone surrogate would be sealed as U+FFFD: the reader would get another path than the one sent.
+    if (!isWellFormedText(o[k] as string)) throw bad(`'${k}' is not valid Unicode (a lone surrogate)`, 'check the session file this came from');
   }
   if (!UUID.test(o.s as string)) throw bad(`'s' is not a session id (a UUID): '${String(o.s).slice(0, 40)}'`);
   if (o.mtime !== undefined && typeof o.mtime !== 'number') throw bad("'mtime' must be a number");

@@ -13,8 +13,9 @@ import { toZ32, x25519Public, x25519Secret } from '../identity/identity.ts';
 import { derivePinKey, PIN_SALT_SIZE } from './pin.ts';
 import { checkRecordBudget, ed25519PublicFromSeed, serializePayload, serializeRecord, signRecord, type Payload } from './record.ts';
 
-/** A record's lifetime in seconds when --ttl is not given (one day). */
-export const DEFAULT_TTL = 86400;
+import { MAX_TTL } from './ttl.ts';
+import { CliError, EXIT } from '../cli/errors.ts';
+export { DEFAULT_TTL, MAX_TTL } from './ttl.ts';
 
 /** What sealRecord needs: the payload, the signer's seed, a peer key (share) or a PIN, ttl, burn and the clock. */
 export interface SealRecordOptions {
@@ -36,6 +37,9 @@ export interface SealRecordOptions {
 /** Build, encrypt and sign a record; returns its compact JSON (the wire form). */
 export async function sealRecord(o: SealRecordOptions): Promise<string> {
   if (o.to && o.pin) throw new Error('a record is either shared or PIN-protected, not both');
+  if (!Number.isSafeInteger(o.ttl) || o.ttl < 1 || o.ttl > MAX_TTL) {
+    throw new CliError('ERR_BAD_TTL', `ttl must be between 1 and ${MAX_TTL} seconds (a year), got ${o.ttl}`, EXIT.USAGE);
+  }
   const publicKey = o.publicKey ?? ed25519PublicFromSeed(o.seed);
   let recipient: Uint8Array;
   let pinSalt: string | null = null;

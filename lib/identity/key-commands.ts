@@ -6,8 +6,9 @@ import { keyFilePath } from '../config.ts';
 import { CliError, EXIT, usageError } from '../cli/errors.ts';
 import { readInput } from '../cli/io.ts';
 import { readSecret } from '../cli/secret.ts';
-import { warn } from '../cli/run.ts';
-import { passphraseSource } from './unlock.ts';
+import { hasTty, ttyWrite } from '../cli/tty.ts';
+import { checkNewPassphrase } from './strength.ts';
+import { loadMyIdentity, passphraseSource } from './unlock.ts';
 import {
   ageIdentity,
   ageRecipient,
@@ -39,22 +40,31 @@ function describe(id: Identity, path: string, encrypted: boolean): WhoAmI {
   };
 }
 
-/** A passphrase protects a file anyone who steals it can attack offline: say so when it is weak. */
-function checkNewPassphrase(p: Uint8Array): void {
-  if (p.length < 10) warn('cc-key', 'a passphrase under 10 characters can be guessed offline by whoever copies the key file');
-}
+/** Tries a person at the terminal gets for a new passphrase (mismatch, empty, too short or weak). */
+const NEW_PASSPHRASE_TRIES = 3;
 
-async function newPassphrase(fd: number | undefined): Promise<Uint8Array> {
-  const p = await readSecret({
-    what: 'passphrase',
-    env: fd === undefined && process.env.CCKIT_NEW_PASSPHRASE !== undefined ? 'CCKIT_NEW_PASSPHRASE' : 'CCKIT_PASSPHRASE',
-    fdFlag: 'passphrase-fd',
-    fd,
-    prompt: 'New passphrase for the cckit key: ',
-    confirm: true,
-  });
-  checkNewPassphrase(p);
-  return p;
+/**
+ * A new passphrase for the key, checked (lib/identity/strength.ts). On a
+ * terminal a mismatch, an empty entry or a weak passphrase asks again, up to
+ * three tries, and says --no-passphrase is the way to have none; from an fd
+ * or the environment the first answer is final.
+ */
+async function newPassphrase(src: { env: string; fd: number | undefined; fdFlag: string; what: string; prompt: string }): Promise<Uint8Array> {
+  const interactive = src.fd === undefined && process.env[src.env] === undefined && hasTty();
+  for (let attempt = 1; ; attempt++) {
+    let p: Buffer | undefined;
+    try {
+      p = await readSecret({ what: src.what, env: src.env, fdFlag: src.fdFlag, fd: src.fd, prompt: src.prompt, confirm: true });
+      await checkNewPassphrase(p);
+      return p;
+    } catch (err) {
+      p?.fill(0);
+      const again = err instanceof CliError && ['ERR_SECRET_MISMATCH', 'ERR_EMPTY_SECRET', 'ERR_WEAK_PASSPHRASE'].includes(err.code);
+      if (!interactive || !again || attempt >= NEW_PASSPHRASE_TRIES) throw err;
+      const why = (err as CliError).code === 'ERR_EMPTY_SECRET' ? 'an empty passphrase is not accepted' : (err as CliError).message;
+      ttyWrite(`${why}; try again (${NEW_PASSPHRASE_TRIES - attempt} left), or Ctrl-C and use --no-passphrase for a key without one\n`);
+    }
+  }
 }
 
 /** cc-key init: generate or import a key, encrypt it with a new passphrase unless noPassphrase, write it 0600; throws ERR_EXISTS (exit 1) when a key exists and not force. */
@@ -85,9 +95,15 @@ export async function init(opts: { noPassphrase: boolean; importPath?: string; f
     if (opts.noPassphrase) {
       fileBytes = encodePlainKey(id.seed);
     } else {
-      const pass = opts.importPath !== undefined && readKeyKind(opts.importPath) === 'encrypted'
-        ? await newPassphrase(undefined)
-        : await newPassphrase(opts.passphraseFd);
+      // An imported envelope's passphrase came from --passphrase-fd: the new one is asked separately.
+      const fd = opts.importPath !== undefined && readKeyKind(opts.importPath) === 'encrypted' ? undefined : opts.passphraseFd;
+      const pass = await newPassphrase({
+        what: 'passphrase',
+        env: fd === undefined && process.env.CCKIT_NEW_PASSPHRASE !== undefined ? 'CCKIT_NEW_PASSPHRASE' : 'CCKIT_PASSPHRASE',
+        fdFlag: 'passphrase-fd',
+        fd,
+        prompt: 'New passphrase for the cckit key: ',
+      });
       try {
         fileBytes = await encryptSeed(id.seed, pass);
       } finally {
@@ -125,7 +141,7 @@ function ensureAbsent(path: string): void {
 export async function whoami(passphraseFd?: number): Promise<WhoAmI> {
   const path = keyFilePath();
   const kind = readKeyFile(path).kind;
-  const id = await loadIdentity(path, { passphrase: passphraseSource(passphraseFd) });
+  const id = await loadMyIdentity(passphraseFd); // the porcelain's already unlocked key, if it handed one over
   const out = describe(id, path, kind === 'encrypted');
   id.seed.fill(0);
   return out;
@@ -155,15 +171,13 @@ export async function passwd(opts: { noPassphrase: boolean; passphraseFd?: numbe
   if (opts.noPassphrase) {
     bytes = encodePlainKey(id.seed);
   } else {
-    const pass = await readSecret({
+    const pass = await newPassphrase({
       what: 'new passphrase',
       env: 'CCKIT_NEW_PASSPHRASE',
       fdFlag: 'new-passphrase-fd',
       fd: opts.newPassphraseFd,
       prompt: 'New passphrase: ',
-      confirm: true,
     });
-    checkNewPassphrase(pass);
     try {
       bytes = await encryptSeed(id.seed, pass);
     } finally {

@@ -7,7 +7,8 @@
  * The age file is encrypted to the X25519 identity
  * HKDF-SHA256(Argon2id(passphrase, salt, m, t, p), "cclink-key-v1").
  */
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CliError, EXIT } from '../cli/errors.ts';
 import { ageDecrypt, ageEncrypt } from './envelope-age.ts';
@@ -15,6 +16,8 @@ import { stretch, DEFAULT_ARGON2, checkArgon2Params, type Argon2Params } from '.
 import { ageIdentityFromX25519, ageRecipientFromX25519, identityFromSeed, type Identity } from './identity.ts';
 import { x25519PublicOf } from './ed25519.ts';
 import { writeFileAtomic } from '../secure-file.ts';
+import { defaultKeyDir } from '../config.ts';
+import { warn } from '../cli/run.ts';
 
 /** The first 8 bytes of an encrypted key file: "CCLINKEK". */
 export const ENVELOPE_MAGIC = Buffer.from('CCLINKEK', 'ascii');
@@ -119,13 +122,19 @@ export function readKeyFile(path: string): KeyFileContents {
   if (!st.isFile()) throw new CliError('ERR_KEY_READ', `${path} is not a regular file`, EXIT.FAILURE);
   const mode = st.mode & 0o777;
   if (mode !== 0o600 && mode !== 0o400) {
-    throw new CliError(
-      'ERR_KEY_PERMS',
-      `key file ${path} has permissions ${mode.toString(8).padStart(4, '0')}, others may have read it`,
-      EXIT.FAILURE,
-      `fix with: chmod 600 ${path} (and consider the key compromised if others could read it)`,
-    );
+    const shown = mode.toString(8).padStart(4, '0');
+    if (mode & 0o077) {
+      throw new CliError(
+        'ERR_KEY_PERMS',
+        `key file ${path} has permissions ${shown}, others may have read it`,
+        EXIT.FAILURE,
+        `fix with: chmod 600 ${path} (and consider the key compromised if others could read it)`,
+      );
+    }
+    // Only the owner's own bits are off (0700, 0200…): nobody else could read it.
+    throw new CliError('ERR_KEY_PERMS', `key file ${path} has mode ${shown}; it must be 0600 (or 0400)`, EXIT.FAILURE, `fix with: chmod 600 ${path}`);
   }
+  tightenKeyDir(path);
   let data;
   try {
     data = readFileSync(path);
@@ -135,9 +144,55 @@ export function readKeyFile(path: string): KeyFileContents {
   return parseKeyFile(data, path);
 }
 
-/** Write a key file atomically, 0600 from the first byte. */
+/**
+ * DESIGN.md §4: the key's folder is 0700. ~/.pubky (the default place, shared
+ * with cclink and pkarr) found looser is tightened, with a warning; a folder
+ * someone chose with CCKIT_KEY_FILE is theirs to manage.
+ */
+function tightenKeyDir(path: string): void {
+  const dir = dirname(resolve(path));
+  if (dir !== resolve(defaultKeyDir())) return;
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    return;
+  }
+  const mode = st.mode & 0o777;
+  if ((mode & 0o077) === 0 || (process.getuid && st.uid !== process.getuid())) return;
+  try {
+    chmodSync(dir, 0o700);
+    warn(basename(process.argv[1] ?? 'cckit'), `${dir} was ${mode.toString(8).padStart(4, '0')}; tightened to 0700`);
+  } catch {
+    /* not ours to change: the key file's own 0600 still holds */
+  }
+}
+
+/**
+ * Where a write to `path` must land: through symlinks to the file they name
+ * (cc-key passwd on a linked key must not replace the link and leave the old
+ * key, plaintext perhaps, at the target).
+ */
+export function keyWriteTarget(path: string): string {
+  let p = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      return p; // does not exist (yet): write here
+    }
+    if (!st.isSymbolicLink()) return p;
+    p = resolve(dirname(p), readlinkSync(p));
+  }
+  throw new CliError('ERR_KEY_LINK', `${path}: too many levels of symbolic links`, EXIT.FAILURE);
+}
+
+/** Write a key file atomically, 0600 from the first byte, through symlinks to their target. */
 export function writeKeyFile(path: string, data: Uint8Array, overwrite: boolean): void {
-  writeFileAtomic(path, data, { mode: 0o600, overwrite });
+  const target = keyWriteTarget(path);
+  writeFileAtomic(target, data, { mode: 0o600, overwrite });
+  tightenKeyDir(target);
 }
 
 /** How loadIdentity gets the passphrase, asked only when the file is encrypted. */

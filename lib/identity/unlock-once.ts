@@ -1,24 +1,36 @@
 /**
- * The porcelain runs several plumbing commands that each load the key. With
- * an encrypted key that would mean typing the passphrase once per stage, so
- * we ask once (fd, env or terminal, as the plumbing would) and hand it to the
- * stages in their environment, which only this user's processes can read.
+ * The porcelain runs several plumbing commands that each need the key. With
+ * an encrypted key each would run Argon2id again (and ask again), so the
+ * porcelain unlocks the key once (fd, env or terminal, as the plumbing would)
+ * and hands the seed to its stages through an inherited pipe
+ * (CCKIT_KEY_FD, lib/cli/key-fd.ts): not argv, not a long-lived environment
+ * copy of the passphrase.
  */
 import { keyFilePath } from '../config.ts';
-import { readKeyFile } from './key-file.ts';
+import { decryptSeed, readKeyFile } from './key-file.ts';
 import { passphraseSource } from './unlock.ts';
 
-/** Ask for the key's passphrase once and return it as {CCKIT_PASSPHRASE} for the stages' environment; {} when the key is plain or unreadable, or CCKIT_PASSPHRASE is set and no fd given. */
-export async function unlockOnce(passphraseFd?: number): Promise<Record<string, string>> {
-  let encrypted = false;
+/**
+ * The unlocked seed of an encrypted key file, or undefined when there is
+ * nothing to unlock (a plaintext key, or no key: the plumbing reports that in
+ * its own words). The buffer is zeroed when the process exits; callers may
+ * zero it sooner.
+ */
+export async function unlockOnce(passphraseFd?: number): Promise<Buffer | undefined> {
+  let contents;
   try {
-    encrypted = readKeyFile(keyFilePath()).kind === 'encrypted';
+    contents = readKeyFile(keyFilePath());
   } catch {
-    return {}; // missing or unreadable key: let the plumbing report it in its own words
+    return undefined;
   }
-  if (!encrypted || (process.env.CCKIT_PASSPHRASE !== undefined && passphraseFd === undefined)) return {};
+  if (contents.kind !== 'encrypted') return undefined;
   const pass = await passphraseSource(passphraseFd)();
-  const env = { CCKIT_PASSPHRASE: pass.toString('utf8') };
-  pass.fill(0);
-  return env;
+  let seed: Buffer;
+  try {
+    seed = Buffer.from(await decryptSeed(contents, pass));
+  } finally {
+    pass.fill(0);
+  }
+  process.once('exit', () => seed.fill(0));
+  return seed;
 }

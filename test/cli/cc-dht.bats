@@ -311,7 +311,7 @@ setup() {
 
 @test "a passphrase-protected key publishes with --passphrase-fd" {
   rm -f "$HOME/.pubky/secret_key"
-  printf 'correct horse\n' >pass.txt
+  printf 'correct horse battery staple\n' >pass.txt
   cc-key init --passphrase-fd 3 3<pass.txt >/dev/null
   pk=$(cc-key whoami --passphrase-fd 3 3<pass.txt | json_field pubkey)
   run bash -c "echo '{\"s\":\"$(node -e 'console.log(crypto.randomUUID())')\",\"h\":\"h\",\"p\":\"/p\"}' | cc-seal --passphrase-fd 3 3<pass.txt | cc-dht-put --passphrase-fd 3 3<pass.txt"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # cc-key as a user runs it: create, show, convert, re-protect, and every refusal.
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup() { setup_home; }
 
@@ -203,10 +204,24 @@ setup() { setup_home; }
   cmp "$BATS_TEST_TMPDIR/before" "$HOME/.pubky/secret_key"
 }
 
-@test "a short passphrase gets a warning about offline guessing" {
-  CCKIT_PASSPHRASE='short' run cc-key init
-  assert_success
-  assert_output --partial "warning: a passphrase under 10 characters"
+@test "a passphrase under 8 characters or a guessable one is refused (estimated by zxcvbn-ts); nothing is written" {
+  CCKIT_PASSPHRASE='x' run --separate-stderr cc-key init
+  assert_failure 1
+  assert_one_error cc-key
+  assert_equal "${stderr_lines[0]}" "cc-key: error: passphrase too short: 1 characters, at least 8 are needed"
+  assert_equal "${stderr_lines[1]}" "cc-key: hint: use several unrelated words, or --no-passphrase to store the key unencrypted"
+  for p in 'correct horse' 'ilovemydog2024'; do
+    CCKIT_PASSPHRASE="$p" run --separate-stderr cc-key init
+    assert_failure 1
+    assert_one_error cc-key
+    [[ "${stderr_lines[0]}" == "cc-key: error: passphrase too weak: about "*" bits"* ]]
+  done
+  [ ! -e "$HOME/.pubky/secret_key" ]
+  quick_key
+  CCKIT_NEW_PASSPHRASE='short' run --separate-stderr cc-key passwd
+  assert_failure 1
+  assert_equal "${stderr_lines[0]}" "cc-key: error: passphrase too short: 5 characters, at least 8 are needed"
+  [ "$(head -c 8 "$HOME/.pubky/secret_key")" != CCLINKEK ]
 }
 
 @test "CCKIT_KEY_FILE points at another key file" {
@@ -227,8 +242,44 @@ setup() { setup_home; }
   CCKIT_PASSPHRASE='tty passphrase 42' run cc-key whoami
   assert_success
   rm -f "$HOME/.pubky/secret_key"
-  run bash -c "(sleep 1; printf 'one passphrase 1\r'; sleep 0.5; printf 'two passphrase 2\r') | script -qec 'cc-key init' /dev/null"
+  # Three mismatches: each asks again and mentions --no-passphrase; then nothing is written.
+  run bash -c "(for i in 1 2 3; do sleep 1; printf 'one passphrase 1\r'; sleep 0.5; printf 'two passphrase 2\r'; done) | script -qec 'cc-key init' /dev/null"
   assert_failure
-  assert_output --partial "the two passphrases do not match"
+  assert_output --partial "the two passphrases do not match; try again (2 left), or Ctrl-C and use --no-passphrase"
+  assert_output --partial "the two passphrases do not match; try again (1 left)"
+  assert_output --partial "cc-key: error: the two passphrases do not match"
   [ ! -e "$HOME/.pubky/secret_key" ]
+}
+
+# tmux: a real terminal a person types into; each answer is typed once its prompt shows.
+tmux_wait() { # tmux_wait SESSION TEXT COUNT: until TEXT appears COUNT times on the screen (20 s at most)
+  local i
+  for ((i = 0; i < 200; i++)); do
+    [ "$(tmux capture-pane -p -t "$1" -S -100 | grep -cF -- "$2")" -ge "${3:-1}" ] && return 0
+    sleep 0.1
+  done
+  tmux capture-pane -p -t "$1" -S -100 >&2
+  return 1
+}
+
+@test "on a terminal, an empty, short or weak passphrase asks again; the next good one is taken" {
+  unset CCKIT_NO_TTY
+  local s="cckit-hio-$$-$BATS_TEST_NUMBER"
+  tmux new-session -d -s "$s" -x 200 -y 50 "cc-key init > '$BATS_TEST_TMPDIR/out'; echo rc=\$? >> '$BATS_TEST_TMPDIR/out'; sleep 120"
+  type_after() { tmux_wait "$s" "$1" "$2" && tmux send-keys -t "$s" -l "$3" && tmux send-keys -t "$s" Enter; }
+  type_after "New passphrase" 1 ""
+  type_after "Confirm passphrase" 1 ""
+  type_after "New passphrase" 2 "correct horse"
+  type_after "Confirm passphrase" 2 "correct horse"
+  type_after "New passphrase" 3 "demo passphrase 123"
+  type_after "Confirm passphrase" 3 "demo passphrase 123"
+  for ((i = 0; i < 300; i++)); do grep -q '^rc=' "$BATS_TEST_TMPDIR/out" 2>/dev/null && break; sleep 0.1; done
+  screen=$(tmux capture-pane -p -t "$s" -S -100 -J)
+  tmux kill-session -t "$s"
+  [[ "$screen" == *"an empty passphrase is not accepted; try again (2 left)"* ]]
+  [[ "$screen" == *"passphrase too weak: about 26 bits"*"try again (1 left), or Ctrl-C and use --no-passphrase"* ]]
+  [[ "$screen" != *"demo passphrase"* ]]
+  grep -q '^rc=0$' "$BATS_TEST_TMPDIR/out"
+  CCKIT_PASSPHRASE='demo passphrase 123' run cc-key whoami
+  assert_success
 }

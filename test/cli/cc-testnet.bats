@@ -100,7 +100,7 @@ wait_exit() {
 @test "cc-testnet rejects bad flags as usage errors" {
   run cc-testnet --nodes 0
   assert_failure 2
-  assert_output --partial 'cc-testnet: error: --nodes needs a whole number of at least 1'
+  assert_output --partial "cc-testnet: error: --nodes must be a positive number, got '0'"
   run cc-testnet --nodes 501
   assert_failure 2
   run cc-testnet --bogus

@@ -17,6 +17,7 @@ import {
 } from '../../lib/handoff/pin.ts';
 import { x25519PublicFromSecret } from '../../lib/age/stream.ts';
 import { ageRecipientFromX25519 } from '../../lib/identity/identity.ts';
+import { checkNewPassphrase } from '../../lib/identity/strength.ts';
 import { CliError } from '../../lib/cli/errors.ts';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/record-pin.json', import.meta.url), 'utf8'));
@@ -33,40 +34,48 @@ test('a salt that is not 32 bytes is refused before Argon2 runs', async () => {
   await assert.rejects(derivePinKey(Buffer.from('x'), Buffer.alloc(16)), (e: CliError) => e.code === 'ERR_BAD_PIN_SALT' && e.exitCode === 4);
 });
 
-test('weak PINs: short digit strings, common words, repeats, keyboard walks', () => {
-  for (const pin of ['1234', '123456', '839271', '000000', '12345678901', 'password', 'P@ssw0rd!', 'Password123', 'qwertyuiop', 'abcabcabcabc', 'zzzzzzzzzzzz', 'sunshinesunshine', 'letmein2024', 'validpin']) {
-    const s = estimatePinStrength(pin);
+test('weak PINs (zxcvbn-ts): short digit strings, common words and phrases, repeats, keyboard walks', async () => {
+  for (const pin of ['1234', '123456', '839271', '000000', '12345678901', 'password', 'P@ssw0rd!', 'Password123', 'qwertyuiop', 'abcabcabcabc', 'zzzzzzzzzzzz', 'sunshinesunshine', 'letmein2024', 'correct horse', 'ilovemydog2024', 'x']) {
+    const s = await estimatePinStrength(pin);
     assert.ok(s.bits < MIN_PIN_BITS, `${pin}: ${s.bits}`);
     assert.ok(s.weakness, pin);
   }
-  assert.match(estimatePinStrength('839271').weakness!, /only 6 digits/);
-  assert.match(estimatePinStrength('Password123').weakness!, /common word/);
-  assert.match(estimatePinStrength('qwertyuiop').weakness!, /repeats or sequences/);
+  assert.match((await estimatePinStrength('839271')).weakness!, /only 6 digits/);
+  assert.match((await estimatePinStrength('password')).weakness!, /commonly used password|heavily used password/);
 });
 
-test('strong PINs pass', () => {
-  for (const pin of ['MyS3cur3P1n!', 'Tr0ub4dor&3x', 'correct horse battery staple', '7291-5534-0826-4419', 'k8q3-xw9a-7dtm-p2rn', 'Ωμέγα-λέξη-42']) {
-    const s = estimatePinStrength(pin);
+test('strong PINs pass', async () => {
+  for (const pin of ['correct horse battery staple', '7291-5534-0826-4419', 'k8q3-xw9a-7dtm-p2rn', 'Ωμέγα-λέξη-42', 'tall-otter-basil-91']) {
+    const s = await estimatePinStrength(pin);
     assert.ok(s.bits >= MIN_PIN_BITS, `${pin}: ${s.bits}`);
     assert.equal(s.weakness, undefined);
   }
 });
 
-test('checkPinStrength: ERR_WEAK_PIN (exit 1) with a hint, unless --weak-pin', () => {
-  assert.throws(
-    () => checkPinStrength(Buffer.from('123456'), false),
+test('checkPinStrength: ERR_WEAK_PIN (exit 1) with a hint, unless --weak-pin', async () => {
+  await assert.rejects(
+    checkPinStrength(Buffer.from('123456'), false),
     (e: CliError) => e.code === 'ERR_WEAK_PIN' && e.exitCode === 1 && /only 6 digits/.test(e.message) && /--generate-pin/.test(e.hint!) && /--weak-pin/.test(e.hint!),
   );
-  assert.ok(checkPinStrength(Buffer.from('123456'), true).bits < MIN_PIN_BITS);
+  assert.ok((await checkPinStrength(Buffer.from('123456'), true)).bits < MIN_PIN_BITS);
 });
 
-test('generated PINs: 4 groups of 4 z-base-32 characters, 80 bits, all different, all strong', () => {
+test('key passphrases: at least 8 characters, then the same estimate; the hint names --no-passphrase', async () => {
+  await assert.rejects(checkNewPassphrase(Buffer.from('x')), (e: CliError) => e.code === 'ERR_WEAK_PASSPHRASE' && /at least 8/.test(e.message) && /--no-passphrase/.test(e.hint!));
+  await assert.rejects(checkNewPassphrase(Buffer.from('abc1234')), (e: CliError) => /7 characters/.test(e.message));
+  for (const p of ['correct horse', 'ilovemydog2024', 'password1234']) {
+    await assert.rejects(checkNewPassphrase(Buffer.from(p)), (e: CliError) => e.code === 'ERR_WEAK_PASSPHRASE' && /too weak/.test(e.message) && /--no-passphrase/.test(e.hint!), p);
+  }
+  assert.ok((await checkNewPassphrase(Buffer.from('demo passphrase 123'))).bits >= MIN_PIN_BITS);
+});
+
+test('generated PINs: 4 groups of 4 z-base-32 characters, 80 bits, all different, all strong', async () => {
   assert.equal(GENERATED_PIN_BITS, 80);
   const seen = new Set<string>();
   for (let i = 0; i < 200; i++) {
     const p = generatePin();
     assert.match(p, /^[ybndrfg8ejkmcpqxot1uwisza345h769]{4}(-[ybndrfg8ejkmcpqxot1uwisza345h769]{4}){3}$/);
-    assert.ok(estimatePinStrength(p).bits >= MIN_PIN_BITS, p);
+    assert.ok((await estimatePinStrength(p)).bits >= MIN_PIN_BITS, p);
     seen.add(p);
   }
   assert.equal(seen.size, 200);
