@@ -110,3 +110,17 @@ export async function confirm(question: string): Promise<boolean> {
   const answer = (await promptTty(`${question} [y/N] `)).toString('utf8').trim().toLowerCase();
   return answer === 'y' || answer === 'yes';
 }
+
+/** Human text for the person: on the terminal when there is one, else on stderr (never stdout: that is data). */
+export function tellPerson(text: string): void {
+  const fd = openTty();
+  if (fd === undefined) {
+    process.stderr.write(text);
+    return;
+  }
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,155 @@
+// cc-pair — turn a code or link seen once into a remembered, key-authenticated
+// peer (DESIGN.md §7). Plumbing: the new peer record on stdout as JSON,
+// people's text (the code, progress) on the terminal, else stderr.
+import { run, warn } from '../../lib/cli/run.ts';
+import { parse, intFlag, fdFlag } from '../../lib/cli/args.ts';
+import { writeJson } from '../../lib/cli/io.ts';
+import { usageError } from '../../lib/cli/errors.ts';
+import { tellPerson } from '../../lib/cli/tty.ts';
+import { renderQr } from '../../lib/cli/qr.ts';
+import { loadMyIdentity } from '../../lib/identity/unlock.ts';
+import { fingerprint, parsePubkey } from '../../lib/identity/identity.ts';
+import { generateCode, generateLink } from '../../lib/pair/code.ts';
+import { readPairSecret } from '../../lib/pair/secret-input.ts';
+import { inviteFlow, joinFlow } from '../../lib/pair/flow.ts';
+import { readPeers, forgetPeer, renamePeer, setAllow, parseAllow, type Peer } from '../../lib/pair/peers.ts';
+
+const NAME = 'cc-pair';
+const USAGE = `Usage:
+  cc-pair code [--name NAME] [--ttl S] [--allow LIST] [--qr] [--verify]
+  cc-pair invite [--name NAME] [--ttl S] [--allow LIST] [--qr] [--verify]
+  cc-pair join [NNNN] [--name NAME] [--allow LIST] [--verify]
+  cc-pair list
+  cc-pair forget NAME
+  cc-pair rename OLD NEW
+  cc-pair allow NAME LIST
+
+Pair two machines: each ends up holding the other's identity key in
+peers.toml, under a NAME that stands for the key anywhere a pk: goes
+(cc-seal --to NAME, cc-pickup NAME). No server of ours: the two sides meet on
+the HyperDHT, and a PAKE (CPace) over the encrypted connection proves both
+know the code before either identity is exchanged.
+
+  code     show a code NNNN-word-word-word (valid 10 minutes) and wait for
+           the other side to join; then print the new peer as JSON
+  invite   the same with a link cckit://pair#v1.… (valid 24 hours)
+  join     read the code or link from CCKIT_PAIR_CODE, stdin (when it is not
+           a terminal) or the terminal; never from the command line. The
+           nameplate NNNN alone may be given: then only the words are asked
+  list     the paired peers as a JSON array
+  forget   remove a peer (a running relay drops its connections at once)
+  rename   give a peer another name
+  allow    what a peer may do on your relay: view,send,approve,spawn
+
+A wrong code fails on both sides (exit 4); 3 failed attempts burn a code or
+link; an expired one is exit 5.
+
+Options:
+  --name NAME         store the new peer under NAME (default: the name it suggests)
+  --ttl S             how long the code or link is valid (code: 600, at most 3600; link: 86400)
+  --allow LIST        what the new peer may do on your relay (default view)
+  --qr                also show the code or link as a QR code
+  --verify            show 3 verification words to compare with the other screen
+  --passphrase-fd N   read the key's passphrase from file descriptor N
+  -h, --help          show this help
+  --version           show the version
+
+Environment: CCKIT_PAIR_CODE (the code or link for join), CCKIT_HYPER_BOOTSTRAP.
+
+Exit status: 0 paired, 1 failure, 2 usage, 3 no such peer / no inviter found,
+4 wrong code, burnt invite or failed identity check, 5 code or link expired.
+`;
+
+const SPECS = {
+  name: { type: 'string' },
+  ttl: { type: 'string' },
+  allow: { type: 'string' },
+  qr: { type: 'boolean' },
+  verify: { type: 'boolean' },
+  'passphrase-fd': { type: 'string' },
+} as const;
+
+function show(peer: Peer): void {
+  tellPerson(`Paired with ${peer.name} (${fingerprint(parsePubkey(peer.pubkey))}), allowed: ${peer.allow.join(',') || 'nothing'}\n`);
+}
+
+function record(peer: Peer) {
+  return { name: peer.name, pubkey: peer.pubkey, addrs: peer.addrs, paired_at: peer.paired_at, via: peer.via, allow: peer.allow };
+}
+
+async function inviter(kind: 'code' | 'invite', argv: string[]): Promise<void> {
+  const { flags } = parse(NAME, argv, SPECS);
+  const isCode = kind === 'code';
+  const ttl = intFlag('ttl', flags.ttl, isCode ? 600 : 86400, 1);
+  if (isCode && ttl > 3600) throw usageError('a code is valid for at most 3600 seconds (--ttl)', 'use cc-pair invite for a longer-lived link');
+  const allow = flags.allow !== undefined ? parseAllow(flags.allow) : undefined;
+  const identity = await loadMyIdentity(fdFlag('passphrase-fd', flags['passphrase-fd']));
+  const made = isCode ? generateCode() : generateLink();
+  const text = 'code' in made ? made.code : made.link;
+  const peer = await inviteFlow({
+    identity,
+    secret: made.secret,
+    name: flags.name,
+    allow,
+    verify: flags.verify,
+    ttlMs: ttl * 1000,
+    say: tellPerson,
+    warn: (m) => warn(NAME, m),
+    onReady: () => {
+      const mins = ttl >= 120 ? `${Math.round(ttl / 60)} minutes` : `${ttl} seconds`;
+      tellPerson(`${isCode ? 'Pairing code' : 'Pairing link'}: ${text}\nValid for ${mins}. On the other machine run: cc-pair join\n`);
+      if (flags.qr) renderQr(text).then(tellPerson, () => {});
+    },
+  });
+  show(peer);
+  writeJson(record(peer));
+}
+
+async function joiner(argv: string[]): Promise<void> {
+  const { flags, positionals } = parse(NAME, argv, { name: SPECS.name, allow: SPECS.allow, verify: SPECS.verify, 'passphrase-fd': SPECS['passphrase-fd'] }, { maxPositionals: 1 });
+  const allow = flags.allow !== undefined ? parseAllow(flags.allow) : undefined;
+  // The code first: a bad or missing one is a usage error before any key is unlocked.
+  const secret = await readPairSecret(positionals[0]);
+  const identity = await loadMyIdentity(fdFlag('passphrase-fd', flags['passphrase-fd']));
+  const peer = await joinFlow({ identity, secret, name: flags.name, allow, verify: flags.verify, say: tellPerson, warn: (m) => warn(NAME, m) });
+  show(peer);
+  writeJson(record(peer));
+}
+
+run(NAME, USAGE, async (argv) => {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'code':
+    case 'invite':
+      return inviter(sub, rest);
+    case 'join':
+      return joiner(rest);
+    case 'list': {
+      parse(NAME, rest, {});
+      writeJson((await readPeers()).map(record));
+      return;
+    }
+    case 'forget': {
+      const { positionals } = parse(NAME, rest, {}, { maxPositionals: 1 });
+      if (positionals.length !== 1) throw usageError('forget needs a NAME', 'cc-pair forget NAME');
+      writeJson(record(await forgetPeer(positionals[0])));
+      return;
+    }
+    case 'rename': {
+      const { positionals } = parse(NAME, rest, {}, { maxPositionals: 2 });
+      if (positionals.length !== 2) throw usageError('rename needs OLD and NEW', 'cc-pair rename OLD NEW');
+      writeJson(record(await renamePeer(positionals[0], positionals[1])));
+      return;
+    }
+    case 'allow': {
+      const { positionals } = parse(NAME, rest, {}, { maxPositionals: 2 });
+      if (positionals.length !== 2) throw usageError('allow needs NAME and a LIST', 'cc-pair allow NAME view,send,approve,spawn');
+      writeJson(record(await setAllow(positionals[0], parseAllow(positionals[1]))));
+      return;
+    }
+    case undefined:
+      throw usageError('missing subcommand', `run '${NAME} --help' for usage`);
+    default:
+      throw usageError(`unknown subcommand '${sub.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 40)}'`, `run '${NAME} --help' for usage`);
+  }
+});
