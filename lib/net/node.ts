@@ -13,7 +13,8 @@
  *       over live connections and cuts the ones now refused (call it when
  *       peers.toml changes: watchPeers() in lib/pair/peers.ts). server.close().
  *   const ch = await node.dial(remotePk, keyPair, { timeoutMs })   → Channel
- *   await node.announce(topic, keyPair, server) / node.lookup(topic) → announcers' keys
+ *   await node.announce(topic, keyPair, server?) / node.lookup(topic) → announcers' keys
+ *       (node.lookupStream(topic) yields them as the DHT answers)
  *   ch.send(obj) · await ch.next(timeoutMs) · for await (const m of ch) · ch.close()
  *       (channel.ts: NDJSON, objects only, max frame DEFAULT_MAX_FRAME = 1 MiB)
  *   errors: CliError with codes NET.* (errors.ts): UNREACHABLE, REFUSED,
@@ -52,6 +53,12 @@ interface HyperServer {
   close(): Promise<void>;
   relayAddresses: unknown[];
   on(ev: 'connection', fn: (s: SecretStream) => void): unknown;
+}
+
+/** A key announced under a topic, and where to reach it. */
+export interface Announcer {
+  publicKey: Uint8Array;
+  relayAddresses: unknown[];
 }
 
 /** Decides whether a remote key may talk to a server; re-run on refresh(). */
@@ -107,11 +114,14 @@ export class NetServer {
     return this.server.relayAddresses;
   }
 
-  /** Stop listening and close every live channel. */
-  async close(): Promise<void> {
+  private closing: Promise<void> | undefined;
+
+  /** Stop listening and close every live channel (idempotent). */
+  close(): Promise<void> {
     for (const ch of this.channels) ch.destroy();
     this.channels.clear();
-    await this.server.close().catch(() => {});
+    this.closing ??= this.server.close().catch(() => {});
+    return this.closing;
   }
 }
 
@@ -131,6 +141,7 @@ function bounded<T>(p: Promise<T>, ms: number, what: string, onTimeout?: () => v
 /** One HyperDHT node: listen on keys, dial keys, announce and look up topics. */
 export class NetNode {
   private readonly servers = new Set<NetServer>();
+  private readonly pending = new Set<Promise<void>>();
   private closed = false;
 
   private constructor(private readonly dht: HyperNode) {}
@@ -195,35 +206,62 @@ export class NetNode {
     return Channel.open(stream, opts.maxFrame ?? DEFAULT_MAX_FRAME);
   }
 
-  /** Announce `server` (listening on `keyPair`) under a 32-byte topic. */
-  async announce(topic: Uint8Array, keyPair: NetKeyPair, server: NetServer): Promise<void> {
-    await bounded(this.dht.announce(Buffer.from(topic), keyPair, server.relayAddresses).finished(), DIAL_TIMEOUT_MS, 'announcing');
+  /**
+   * Announce `keyPair` under a 32-byte topic. With the `server` listening on
+   * it, its relay addresses go along (a dialler then skips finding the key);
+   * without, the announcement can run while the server is still starting.
+   */
+  async announce(topic: Uint8Array, keyPair: NetKeyPair, server?: NetServer): Promise<void> {
+    await bounded(this.dht.announce(Buffer.from(topic), keyPair, server?.relayAddresses ?? []).finished(), DIAL_TIMEOUT_MS, 'announcing');
   }
 
-  /** Remove our announcement of `keyPair` under `topic` (best effort). */
-  async unannounce(topic: Uint8Array, keyPair: NetKeyPair): Promise<void> {
-    await bounded(this.dht.unannounce(Buffer.from(topic), keyPair), 5000, 'unannouncing').catch(() => {});
+  /**
+   * Remove our announcement of `keyPair` under `topic` (best effort). The
+   * caller need not wait: close() finishes every unannounce still running.
+   */
+  unannounce(topic: Uint8Array, keyPair: NetKeyPair): Promise<void> {
+    const p = bounded(this.dht.unannounce(Buffer.from(topic), keyPair), 5000, 'unannouncing').catch(() => {});
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+    return p;
   }
 
   /** The distinct keys announced under `topic`, up to `max`, with their relay addresses. */
-  async lookup(topic: Uint8Array, max = 8): Promise<{ publicKey: Uint8Array; relayAddresses: unknown[] }[]> {
-    const seen = new Map<string, { publicKey: Uint8Array; relayAddresses: unknown[] }>();
-    const run = async () => {
-      for await (const reply of this.dht.lookup(Buffer.from(topic))) {
+  async lookup(topic: Uint8Array, max = 8): Promise<Announcer[]> {
+    const out: Announcer[] = [];
+    for await (const a of this.lookupStream(topic, max)) out.push(a);
+    return out;
+  }
+
+  /**
+   * The same, yielded as the DHT answers, so a caller can dial the first
+   * announcer while the lookup goes on. Ends after DIAL_TIMEOUT_MS at most.
+   */
+  async *lookupStream(topic: Uint8Array, max = 8): AsyncGenerator<Announcer> {
+    const seen = new Set<string>();
+    const query = this.dht.lookup(Buffer.from(topic)) as AsyncIterable<{ peers?: { publicKey: Buffer; relayAddresses?: unknown[] }[] }> & { destroy?: () => void };
+    const timer = setTimeout(() => query.destroy?.(), DIAL_TIMEOUT_MS);
+    try {
+      for await (const reply of query) {
         for (const p of reply.peers ?? []) {
           const k = Buffer.from(p.publicKey).toString('hex');
-          if (!seen.has(k) && seen.size < max) seen.set(k, { publicKey: new Uint8Array(p.publicKey), relayAddresses: p.relayAddresses ?? [] });
+          if (seen.has(k) || seen.size >= max) continue;
+          seen.add(k);
+          yield { publicKey: new Uint8Array(p.publicKey), relayAddresses: p.relayAddresses ?? [] };
         }
+        if (seen.size >= max) break;
       }
-    };
-    await bounded(run(), DIAL_TIMEOUT_MS, 'looking up the rendezvous');
-    return [...seen.values()];
+    } finally {
+      clearTimeout(timer);
+      query.destroy?.();
+    }
   }
 
   /** Close every server and the node itself. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.all(this.pending);
     for (const s of this.servers) await s.close();
     await bounded(this.dht.destroy(), 5000, 'HyperDHT shutdown').catch(() => {});
   }

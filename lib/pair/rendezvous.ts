@@ -4,7 +4,7 @@
  * joiner looks T up and gives each of up to 8 announcers one guess. Only T
  * and the ephemeral key are published; nothing derived from the words.
  */
-import { NetNode, NET, ephemeralKeyPair, wipeKeyPair, type Channel } from '../net/node.ts';
+import { NetNode, NET, ephemeralKeyPair, wipeKeyPair, type Channel, type Announcer } from '../net/node.ts';
 import { CliError, EXIT, authError, expiredError, notFound, failure } from '../cli/errors.ts';
 import { inviteHandshake, joinHandshake, type Me, type VerifiedPeer } from './handshake.ts';
 import type { PairSecret } from './code.ts';
@@ -63,7 +63,19 @@ export async function runInviter(opts: InviteOptions): Promise<VerifiedPeer> {
       },
     );
   };
-  const server = await opts.node.listen(kp, { allow: () => !settled }, onChannel);
+  // Listening (which announces the key itself) and announcing the topic run
+  // side by side: the topic record then carries no relay addresses, and a
+  // joiner finds the key the way any dial does.
+  const listening = opts.node.listen(kp, { allow: () => !settled }, onChannel);
+  let server;
+  try {
+    [server] = await Promise.all([listening, opts.node.announce(opts.secret.topic, kp)]);
+  } catch (err) {
+    settled = true;
+    await opts.node.unannounce(opts.secret.topic, kp);
+    await listening.then((s) => s.close(), () => {});
+    throw err;
+  }
   const ttl = setTimeout(() => {
     if (settled) return;
     settled = true;
@@ -71,7 +83,6 @@ export async function runInviter(opts: InviteOptions): Promise<VerifiedPeer> {
   }, opts.ttlMs);
   let refresh: NodeJS.Timeout | undefined;
   try {
-    await opts.node.announce(opts.secret.topic, kp, server);
     opts.onReady?.();
     refresh = setInterval(() => opts.node.announce(opts.secret.topic, kp, server).catch(() => {}), REANNOUNCE_MS);
     return await done;
@@ -79,9 +90,10 @@ export async function runInviter(opts: InviteOptions): Promise<VerifiedPeer> {
     settled = true;
     clearTimeout(ttl);
     if (refresh) clearInterval(refresh);
-    await opts.node.unannounce(opts.secret.topic, kp);
-    await server.close();
-    wipeKeyPair(kp);
+    // Withdrawing the topic takes a DHT round; node.close() waits for it, the peer need not.
+    void opts.node.unannounce(opts.secret.topic, kp).finally(() => wipeKeyPair(kp));
+    // Stops new handshakes at once; the DHT side of closing finishes in node.close().
+    void server.close();
   }
 }
 
@@ -102,31 +114,51 @@ export async function runJoiner(opts: JoinOptions): Promise<VerifiedPeer> {
   const tried = new Set<string>();
   let wrong = 0;
   let lastError: CliError | undefined;
+  // One guess for one announcer: the paired peer, or the reason it failed.
+  const attempt = async (cand: Announcer): Promise<VerifiedPeer | undefined> => {
+    const kp = ephemeralKeyPair();
+    let ch: Channel | undefined;
+    try {
+      ch = await opts.node.dial(cand.publicKey, kp, { relayAddresses: cand.relayAddresses, timeoutMs: 15_000 });
+      const peer = await joinHandshake(ch, opts.secret, opts.me);
+      await ch.close();
+      return peer;
+    } catch (err) {
+      ch?.destroy();
+      const e = err as CliError;
+      if (e.code === 'ERR_WRONG_CODE') wrong++;
+      else if (e.exitCode === EXIT.AUTH) throw e; // a binding or protocol failure is not "try the next one"
+      lastError = e;
+      return undefined;
+    } finally {
+      wipeKeyPair(kp);
+    }
+  };
   const deadline = Date.now() + (opts.waitMs ?? 15_000);
-  for (;;) {
-    const found = await opts.node.lookup(opts.secret.topic, 8).catch(() => []);
-    for (const cand of found) {
-      const id = Buffer.from(cand.publicKey).toString('hex');
+  while (tried.size < 8) {
+    // Dial each announcer as soon as the DHT names it, while the lookup goes on.
+    const stream = opts.node.lookupStream(opts.secret.topic, 8);
+    for (;;) {
+      let next: IteratorResult<Announcer>;
+      try {
+        next = await stream.next();
+      } catch {
+        break; // the lookup itself failed (no node answered): look again until the deadline
+      }
+      if (next.done) break;
+      const id = Buffer.from(next.value.publicKey).toString('hex');
       if (tried.has(id) || tried.size >= 8) continue;
       tried.add(id);
-      const kp = ephemeralKeyPair();
-      let ch: Channel | undefined;
-      try {
-        ch = await opts.node.dial(cand.publicKey, kp, { relayAddresses: cand.relayAddresses, timeoutMs: 15_000 });
-        const peer = await joinHandshake(ch, opts.secret, opts.me);
-        await ch.close();
+      const peer = await attempt(next.value).catch(async (err) => {
+        await stream.return(undefined);
+        throw err;
+      });
+      if (peer) {
+        await stream.return(undefined);
         return peer;
-      } catch (err) {
-        ch?.destroy();
-        const e = err as CliError;
-        if (e.code === 'ERR_WRONG_CODE') wrong++;
-        else if (e.exitCode === EXIT.AUTH) throw e; // a binding or protocol failure is not "try the next one"
-        lastError = e;
-      } finally {
-        wipeKeyPair(kp);
       }
     }
-    if (Date.now() > deadline || tried.size >= 8) break;
+    if (Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   if (wrong > 0) throw authError('ERR_WRONG_CODE', 'wrong code', 'check the code on the other screen; each attempt uses one of its 3 tries');
