@@ -12,7 +12,12 @@ import { fingerprint, parsePubkey } from '../../lib/identity/identity.ts';
 import { generateCode, generateLink } from '../../lib/pair/code.ts';
 import { readPairSecret } from '../../lib/pair/secret-input.ts';
 import { inviteFlow, joinFlow } from '../../lib/pair/flow.ts';
-import { readPeers, forgetPeer, renamePeer, setAllow, parseAllow, type Peer } from '../../lib/pair/peers.ts';
+import { readPeers, forgetPeer, renamePeer, setAllow, parseAllow, readProjectPeers, type Peer } from '../../lib/pair/peers.ts';
+import { requireProjectRoot, addProjectPeer, projectStatus, projectAllows } from '../../lib/pair/project.ts';
+import { listenForPeers, connectPeers } from '../../lib/pair/listen.ts';
+import { terminalApprover, requireApprovalTerminal } from '../../lib/pair/introduce.ts';
+import { EXIT } from '../../lib/cli/errors.ts';
+import { bytesEqual } from '../../lib/identity/identity.ts';
 
 const NAME = 'cc-pair';
 const USAGE = `Usage:
@@ -23,6 +28,10 @@ const USAGE = `Usage:
   cc-pair forget NAME
   cc-pair rename OLD NEW
   cc-pair allow NAME LIST
+  cc-pair listen [--ttl S] [--once] [--allow LIST]
+  cc-pair project add NAME pk:…
+  cc-pair project list
+  cc-pair project connect [--allow LIST]
 
 Pair two machines: each ends up holding the other's identity key in
 peers.toml, under a NAME that stands for the key anywhere a pk: goes
@@ -40,6 +49,13 @@ know the code before either identity is exchanged.
   forget   remove a peer (a running relay drops its connections at once)
   rename   give a peer another name
   allow    what a peer may do on your relay: view,send,approve,spawn
+  listen   answer pairing requests on your identity key from the keys this
+           project's .cckit/peers.toml lists; each one approved on the
+           terminal after both sides show name, fingerprint and 3 words
+  project  add NAME pk:… writes .cckit/peers.toml in the repository (names
+           and public keys only: commit it); list shows paired / not paired;
+           connect dials each listed key not yet paired (the other side runs
+           cc-pair listen) and asks you to approve
 
 A wrong code fails on both sides (exit 4); 3 failed attempts burn a code or
 link; an expired one is exit 5.
@@ -50,14 +66,16 @@ Options:
   --allow LIST        what the new peer may do on your relay (default view)
   --qr                also show the code or link as a QR code
   --verify            show 3 verification words to compare with the other screen
+  --once              listen: stop after the first pairing
   --passphrase-fd N   read the key's passphrase from file descriptor N
   -h, --help          show this help
   --version           show the version
 
 Environment: CCKIT_PAIR_CODE (the code or link for join), CCKIT_HYPER_BOOTSTRAP.
 
-Exit status: 0 paired, 1 failure, 2 usage, 3 no such peer / no inviter found,
-4 wrong code, burnt invite or failed identity check, 5 code or link expired.
+Exit status: 0 paired, 1 failure, 2 usage, 3 no such peer / no inviter found /
+not in a repository, 4 wrong code, burnt invite, failed identity check or not
+approved, 5 code or link expired.
 `;
 
 const SPECS = {
@@ -116,6 +134,69 @@ async function joiner(argv: string[]): Promise<void> {
   writeJson(record(peer));
 }
 
+async function listen(argv: string[]): Promise<number> {
+  const { flags } = parse(NAME, argv, { ttl: SPECS.ttl, once: { type: 'boolean' }, allow: SPECS.allow, 'passphrase-fd': SPECS['passphrase-fd'] });
+  const ttl = intFlag('ttl', flags.ttl, 600, 1);
+  const abilities = flags.allow !== undefined ? parseAllow(flags.allow) : undefined;
+  const root = requireProjectRoot();
+  requireApprovalTerminal();
+  const listed = await readProjectPeers(root);
+  if (listed.length === 0) throw usageError(`no peers listed in ${root}/.cckit/peers.toml`, 'add teammates with: cc-pair project add NAME pk:…');
+  const identity = await loadMyIdentity(fdFlag('passphrase-fd', flags['passphrase-fd']));
+  const paired = await listenForPeers({
+    identity,
+    allow: await projectAllows(root),
+    nameFor: (remote) => listed.find((p) => bytesEqual(parsePubkey(p.pubkey), remote))?.name,
+    approve: terminalApprover(`listed in ${root}/.cckit/peers.toml`),
+    via: 'project',
+    abilities,
+    once: flags.once,
+    ttlMs: ttl * 1000,
+    onReady: () => tellPerson(`Listening for pairing requests from this project's peers on your key (${Math.round(ttl / 60)} min, Ctrl-C to stop)\n`),
+    onPaired: (p) => {
+      show(p);
+      writeJson(record(p));
+    },
+    onRefused: (err) => warn(NAME, `pairing request not completed: ${err.message}`),
+  });
+  return paired.length > 0 ? EXIT.OK : EXIT.NOT_FOUND;
+}
+
+async function project(argv: string[]): Promise<number | void> {
+  const [op, ...rest] = argv;
+  if (op === 'add') {
+    const { positionals } = parse(NAME, rest, {}, { maxPositionals: 2 });
+    if (positionals.length !== 2) throw usageError('project add needs NAME and pk:…', 'cc-pair project add NAME pk:…');
+    const p = await addProjectPeer(requireProjectRoot(), positionals[0], positionals[1]);
+    writeJson({ name: p.name, pubkey: p.pubkey, file: p.source });
+    return;
+  }
+  if (op === 'list') {
+    parse(NAME, rest, {});
+    writeJson(await projectStatus(requireProjectRoot()));
+    return;
+  }
+  if (op === 'connect') {
+    const { flags } = parse(NAME, rest, { allow: SPECS.allow, 'passphrase-fd': SPECS['passphrase-fd'] });
+    const abilities = flags.allow !== undefined ? parseAllow(flags.allow) : undefined;
+    const root = requireProjectRoot();
+    const todo = (await projectStatus(root)).filter((p) => !p.paired);
+    const identity = await loadMyIdentity(fdFlag('passphrase-fd', flags['passphrase-fd']));
+    const targets = todo.filter((p) => !bytesEqual(parsePubkey(p.pubkey), identity.publicKey));
+    if (targets.length === 0) {
+      writeJson([]);
+      return;
+    }
+    requireApprovalTerminal();
+    const results = await connectPeers({ identity, targets, approve: terminalApprover(`listed in ${root}/.cckit/peers.toml`), via: 'project', abilities });
+    for (const r of results) tellPerson(`${r.name}: ${r.result}${r.error ? ` (${r.error})` : ''}\n`);
+    writeJson(results);
+    if (results.every((r) => r.result === 'paired')) return;
+    return results.some((r) => r.result === 'rejected') ? EXIT.AUTH : EXIT.FAILURE;
+  }
+  throw usageError(op === undefined ? 'project needs add, list or connect' : `unknown project command '${op.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 40)}'`, 'cc-pair project add|list|connect');
+}
+
 run(NAME, USAGE, async (argv) => {
   const [sub, ...rest] = argv;
   switch (sub) {
@@ -147,6 +228,10 @@ run(NAME, USAGE, async (argv) => {
       writeJson(record(await setAllow(positionals[0], parseAllow(positionals[1]))));
       return;
     }
+    case 'listen':
+      return listen(rest);
+    case 'project':
+      return project(rest);
     case undefined:
       throw usageError('missing subcommand', `run '${NAME} --help' for usage`);
     default:

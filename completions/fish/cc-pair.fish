@@ -4,7 +4,7 @@ function __cc_pair_peers
     test -n "$dir"; or set dir (test -n "$XDG_CONFIG_HOME"; and echo $XDG_CONFIG_HOME; or echo $HOME/.config)/cckit
     test -r $dir/peers.toml; and sed -n 's/^[[:space:]]*name[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' $dir/peers.toml
 end
-set -l subs code invite join list forget rename allow
+set -l subs code invite join list forget rename allow listen project
 complete -c cc-pair -f
 complete -c cc-pair -n "not __fish_seen_subcommand_from $subs" -a code -d 'show a pairing code and wait'
 complete -c cc-pair -n "not __fish_seen_subcommand_from $subs" -a invite -d 'show a pairing link and wait'
@@ -13,12 +13,16 @@ complete -c cc-pair -n "not __fish_seen_subcommand_from $subs" -a list -d 'paire
 complete -c cc-pair -n "not __fish_seen_subcommand_from $subs" -a forget -d 'remove a paired peer'
 complete -c cc-pair -n "not __fish_seen_subcommand_from $subs" -a rename -d 'rename a paired peer'
 complete -c cc-pair -n "not __fish_seen_subcommand_from $subs" -a allow -d 'set what a peer may do'
+complete -c cc-pair -n "not __fish_seen_subcommand_from $subs" -a listen -d 'answer pairing requests from project peers'
+complete -c cc-pair -n "not __fish_seen_subcommand_from $subs" -a project -d 'add, list or connect project peers'
+complete -c cc-pair -n "__fish_seen_subcommand_from project; and not __fish_seen_subcommand_from add list connect" -a 'add list connect'
 complete -c cc-pair -n "__fish_seen_subcommand_from forget rename allow" -a '(__cc_pair_peers)' -d 'peer'
+complete -c cc-pair -n "__fish_seen_subcommand_from listen" -l once -d 'stop after the first pairing'
 complete -c cc-pair -n "__fish_seen_subcommand_from code invite join" -l name -x -d 'store the new peer under this name'
-complete -c cc-pair -n "__fish_seen_subcommand_from code invite" -l ttl -x -a '300 600 3600 86400' -d 'seconds the code or link stays valid'
-complete -c cc-pair -n "__fish_seen_subcommand_from code invite join" -l allow -x -a 'view view,send view,send,approve view,send,approve,spawn' -d 'what the new peer may do'
+complete -c cc-pair -n "__fish_seen_subcommand_from code invite listen" -l ttl -x -a '300 600 3600 86400' -d 'seconds the code or link stays valid'
+complete -c cc-pair -n "__fish_seen_subcommand_from code invite join listen project" -l allow -x -a 'view view,send view,send,approve view,send,approve,spawn' -d 'what the new peer may do'
 complete -c cc-pair -n "__fish_seen_subcommand_from code invite" -l qr -d 'also show a QR code'
 complete -c cc-pair -n "__fish_seen_subcommand_from code invite join" -l verify -d 'show 3 verification words'
-complete -c cc-pair -n "__fish_seen_subcommand_from code invite join" -l passphrase-fd -x -d 'key file passphrase from this fd'
+complete -c cc-pair -n "__fish_seen_subcommand_from code invite join listen project" -l passphrase-fd -x -d 'key file passphrase from this fd'
 complete -c cc-pair -s h -l help -d 'show help'
 complete -c cc-pair -l version -d 'show version'

@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { NetNode } from '../net/node.ts';
 import { authError } from '../cli/errors.ts';
-import { confirm, hasTty } from '../cli/tty.ts';
+import { askYesNo, hasTty } from '../cli/tty.ts';
 import type { Identity } from '../identity/identity.ts';
 import { runInviter, runJoiner, MAX_FAILURES } from './rendezvous.ts';
 import { safeName, type VerifiedPeer } from './handshake.ts';
@@ -37,7 +37,7 @@ export function ownName(): string {
 async function finish(peer: VerifiedPeer, opts: FlowOptions, via: Via): Promise<Peer> {
   if (opts.verify) {
     opts.say(`Verification words: ${peer.verifier.join(' ')}  (the other screen must show the same)\n`);
-    if (hasTty() && !(await confirm('Do the words match?'))) {
+    if (hasTty() && !(await askYesNo('Do the words match?'))) {
       throw authError('ERR_VERIFY_REJECTED', 'verification words rejected: nothing stored', 'pair again; if the words differ again, someone is in the middle');
     }
   }

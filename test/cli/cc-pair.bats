@@ -16,6 +16,7 @@ setup() {
 }
 
 teardown() {
+  stop_tmux
   [ -n "${INV_PID:-}" ] && kill "$INV_PID" 2>/dev/null || true
   wait 2>/dev/null || true
 }
@@ -196,4 +197,130 @@ peers_of() { cat "$BATS_TEST_TMPDIR/$1/.config/cckit/peers.toml"; }
   run cc-pair --version
   assert_success
   assert_output --regexp '^cc-pair [0-9]'
+}
+
+# --- project peers: listen / connect, approved by a person on each side (tmux) ---
+
+# in_tmux WINDOW MACHINE DIR CMD…: run CMD as MACHINE in DIR in a tmux window (a real terminal).
+in_tmux() {
+  local w="$1" m="$2" dir="$3"; shift 3
+  local h="$BATS_TEST_TMPDIR/$m"
+  local script="$BATS_TEST_TMPDIR/tmux-$w.sh"
+  {
+    echo "cd '$dir'"
+    echo "export HOME='$h' XDG_CONFIG_HOME='$h/.config' XDG_STATE_HOME='$h/.local/state' PATH='$PATH' NO_COLOR=1"
+    echo "export CCKIT_TEST_NO_PUBLIC=1 CCKIT_HYPER_BOOTSTRAP='$CCKIT_HYPER_BOOTSTRAP'"
+    echo "unset CCKIT_NO_TTY"
+    echo "$* > '$BATS_TEST_TMPDIR/$w.out' 2> >(tee '$BATS_TEST_TMPDIR/$w.err' >&2); echo \"rc=\$?\"; sleep 60"
+  } > "$script"
+  if [ -z "${TMUX_SOCK:-}" ]; then
+    TMUX_SOCK="$BATS_TEST_TMPDIR/tmux.sock"
+    tmux -S "$TMUX_SOCK" new-session -d -s t -n "$w" -x 200 -y 50 "bash '$script'"
+  else
+    tmux -S "$TMUX_SOCK" new-window -t t: -n "$w" "bash '$script'" || echo "new-window failed" >&2
+  fi
+}
+pane() { tmux -S "$TMUX_SOCK" capture-pane -p -t "t:$1" -S -100; }
+wait_pane() { local i; for ((i = 0; i < 300; i++)); do pane "$1" 2>/dev/null | grep -q -- "$2" && return 0; sleep 0.1; done; tmux -S "$TMUX_SOCK" list-windows >&2; pane "$1" >&2 || { ls "$BATS_TEST_TMPDIR"; cat "$BATS_TEST_TMPDIR"/*.err "$BATS_TEST_TMPDIR"/*.out; } >&2; return 1; }
+stop_tmux() { [ -n "${TMUX_SOCK:-}" ] && tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; TMUX_SOCK=; true; }
+
+# make_repo MACHINE: a git repository of MACHINE's with .cckit/peers.toml listing alice (a) and bob (b).
+make_repo() {
+  local r="$BATS_TEST_TMPDIR/$1/repo"
+  mkdir -p "$r/.git"
+  ( cd "$r" && as_machine "$1" cc-pair project add alice "$(pubkey_of a)" >/dev/null && as_machine "$1" cc-pair project add bob "$(pubkey_of b)" >/dev/null )
+  echo "$r"
+}
+
+@test "project: add writes .cckit/peers.toml (names and keys only), list shows paired / not paired" {
+  ra=$(make_repo a)
+  grep -q 'name = "bob"' "$ra/.cckit/peers.toml"
+  [ "$(stat -c %a "$ra/.cckit/peers.toml")" = 644 ]
+  cd "$ra"
+  run as_machine a cc-pair project list
+  assert_success
+  [ "$(echo "$output" | json_field 1.name)" = bob ]
+  [ "$(echo "$output" | json_field 1.paired)" = false ]
+  run --separate-stderr as_machine a cc-pair project add bob "$(pubkey_of c)"
+  assert_failure 2
+  assert_one_error cc-pair
+  run --separate-stderr as_machine a cc-pair project add carol pk:nope
+  assert_failure 2
+  cd "$BATS_TEST_TMPDIR"
+  run --separate-stderr as_machine a cc-pair project list
+  assert_failure 3
+  assert_one_error cc-pair
+  # A project name never shadows a personal one, and grants nothing.
+  cd "$ra"
+  [ -z "$(as_machine a cc-pair list | tr -d '[]')" ]
+}
+
+@test "project connect → listen: both sides show the same 3 words, both approve, both store the other" {
+  ra=$(make_repo a); rb=$(make_repo b)
+  in_tmux A a "$ra" cc-pair listen --once --allow view,send
+  wait_pane A "Listening for pairing requests"
+  in_tmux B b "$rb" cc-pair project connect
+  wait_pane A "Pair with this peer?"
+  wait_pane B "Pair with this peer?"
+  wa=$(pane A | sed -n 's/^  words: \([a-z]* [a-z]* [a-z]*\) .*/\1/p')
+  wb=$(pane B | sed -n 's/^  words: \([a-z]* [a-z]* [a-z]*\) .*/\1/p')
+  [ -n "$wa" ] && [ "$wa" = "$wb" ]
+  pane A | grep -q "Pairing request from .*($(pubkey_of b | cut -c4-7)-"
+  tmux -S "$TMUX_SOCK" send-keys -t t:A y Enter
+  tmux -S "$TMUX_SOCK" send-keys -t t:B y Enter
+  wait_pane A "rc=0"
+  wait_pane B "rc=0"
+  stop_tmux
+  [ "$(json_field name < "$BATS_TEST_TMPDIR/A.out")" = bob ]
+  [ "$(json_field via < "$BATS_TEST_TMPDIR/A.out")" = project ]
+  [ "$(json_field allow < "$BATS_TEST_TMPDIR/A.out")" = '["view","send"]' ]
+  [ "$(json_field 0.result < "$BATS_TEST_TMPDIR/B.out")" = paired ]
+  cd "$rb"
+  run as_machine b cc-pair project list
+  [ "$(echo "$output" | json_field 0.paired)" = true ]
+  [ "$(echo "$output" | json_field 0.paired_as)" = alice ]
+}
+
+@test "project: a no on either side stores nothing (exit 4); a key the project does not list is refused before a byte" {
+  ra=$(make_repo a); rb=$(make_repo b)
+  # c's own repository lists alice, but a's does not list c: a's firewall refuses c.
+  rc="$BATS_TEST_TMPDIR/c/repo"; mkdir -p "$rc/.git"
+  ( cd "$rc" && as_machine c cc-pair project add alice "$(pubkey_of a)" >/dev/null )
+  in_tmux A a "$ra" cc-pair listen --once --ttl 60
+  wait_pane A "Listening for pairing requests"
+  in_tmux C c "$rc" cc-pair project connect
+  wait_pane C "rc="
+  pane C | grep -q "alice: unreachable"
+  ! pane A | grep -q "Pairing request"
+  in_tmux B b "$rb" cc-pair project connect
+  wait_pane A "Pair with this peer?"
+  wait_pane B "Pair with this peer?"
+  tmux -S "$TMUX_SOCK" send-keys -t t:B y Enter
+  tmux -S "$TMUX_SOCK" send-keys -t t:A n Enter
+  wait_pane B "rc=4"
+  pane A | grep -q "not approved here"
+  pane B | grep -q "alice: rejected"
+  stop_tmux
+  [ -z "$(as_machine a cc-pair list | tr -d '[]')" ]
+  [ -z "$(as_machine b cc-pair list | tr -d '[]')" ]
+}
+
+@test "completions: bash offers subcommands, flags and paired names; fish lists subcommands" {
+  mkdir -p "$XDG_CONFIG_HOME/cckit"
+  printf '[[peer]]\nname = "laptop"\npubkey = "%s"\n' "$(pubkey_of a)" > "$XDG_CONFIG_HOME/cckit/peers.toml"
+  run complete_bash cc-pair pro
+  assert_output "project"
+  run complete_bash cc-pair project c
+  assert_output "connect"
+  run complete_bash cc-pair forget la
+  assert_output "laptop"
+  run complete_bash cc-pair listen --on
+  assert_output "--once"
+  run complete_bash cc-pair code --all
+  assert_output "--allow"
+  if command -v fish >/dev/null; then
+    run fish -c "source '$ROOT/completions/fish/cc-pair.fish'; complete -C 'cc-pair '"
+    assert_output --partial "invite"
+    assert_output --partial "listen"
+  fi
 }
