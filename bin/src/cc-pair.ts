@@ -21,9 +21,9 @@ import { bytesEqual } from '../../lib/identity/identity.ts';
 
 const NAME = 'cc-pair';
 const USAGE = `Usage:
-  cc-pair code [--name NAME] [--ttl S] [--allow LIST] [--qr] [--verify]
+  cc-pair code [--name NAME] [--ttl S] [--allow LIST] [--lan] [--qr] [--verify]
   cc-pair invite [--name NAME] [--ttl S] [--allow LIST] [--qr] [--verify]
-  cc-pair join [NNNN] [--name NAME] [--allow LIST] [--verify]
+  cc-pair join [NNNN] [--name NAME] [--allow LIST] [--lan] [--verify]
   cc-pair list
   cc-pair forget NAME
   cc-pair rename OLD NEW
@@ -64,6 +64,7 @@ Options:
   --name NAME         store the new peer under NAME (default: the name it suggests)
   --ttl S             how long the code or link is valid (code: 600, at most 3600; link: 86400)
   --allow LIST        what the new peer may do on your relay (default view)
+  --lan               code/join: meet on the local network (multicast beacons + TCP), no DHT
   --qr                also show the code or link as a QR code
   --verify            show 3 verification words to compare with the other screen
   --once              listen: stop after the first pairing
@@ -71,7 +72,8 @@ Options:
   -h, --help          show this help
   --version           show the version
 
-Environment: CCKIT_PAIR_CODE (the code or link for join), CCKIT_HYPER_BOOTSTRAP.
+Environment: CCKIT_PAIR_CODE (the code or link for join), CCKIT_HYPER_BOOTSTRAP,
+CCKIT_LAN_GROUP / CCKIT_LAN_PORT (the --lan beacon group, 239.255.67.75:47387).
 
 Exit status: 0 paired, 1 failure, 2 usage, 3 no such peer / no inviter found /
 not in a repository, 4 wrong code, burnt invite, failed identity check or not
@@ -83,6 +85,7 @@ const SPECS = {
   ttl: { type: 'string' },
   allow: { type: 'string' },
   qr: { type: 'boolean' },
+  lan: { type: 'boolean' },
   verify: { type: 'boolean' },
   'passphrase-fd': { type: 'string' },
 } as const;
@@ -98,6 +101,7 @@ function record(peer: Peer) {
 async function inviter(kind: 'code' | 'invite', argv: string[]): Promise<void> {
   const { flags } = parse(NAME, argv, SPECS);
   const isCode = kind === 'code';
+  if (flags.lan && !isCode) throw usageError('--lan goes with cc-pair code (a link is for pairing across networks)');
   const ttl = intFlag('ttl', flags.ttl, isCode ? 600 : 86400, 1);
   if (isCode && ttl > 3600) throw usageError('a code is valid for at most 3600 seconds (--ttl)', 'use cc-pair invite for a longer-lived link');
   const allow = flags.allow !== undefined ? parseAllow(flags.allow) : undefined;
@@ -110,6 +114,7 @@ async function inviter(kind: 'code' | 'invite', argv: string[]): Promise<void> {
     name: flags.name,
     allow,
     verify: flags.verify,
+    lan: flags.lan,
     ttlMs: ttl * 1000,
     say: tellPerson,
     warn: (m) => warn(NAME, m),
@@ -124,12 +129,12 @@ async function inviter(kind: 'code' | 'invite', argv: string[]): Promise<void> {
 }
 
 async function joiner(argv: string[]): Promise<void> {
-  const { flags, positionals } = parse(NAME, argv, { name: SPECS.name, allow: SPECS.allow, verify: SPECS.verify, 'passphrase-fd': SPECS['passphrase-fd'] }, { maxPositionals: 1 });
+  const { flags, positionals } = parse(NAME, argv, { name: SPECS.name, allow: SPECS.allow, lan: SPECS.lan, verify: SPECS.verify, 'passphrase-fd': SPECS['passphrase-fd'] }, { maxPositionals: 1 });
   const allow = flags.allow !== undefined ? parseAllow(flags.allow) : undefined;
   // The code first: a bad or missing one is a usage error before any key is unlocked.
   const secret = await readPairSecret(positionals[0]);
   const identity = await loadMyIdentity(fdFlag('passphrase-fd', flags['passphrase-fd']));
-  const peer = await joinFlow({ identity, secret, name: flags.name, allow, verify: flags.verify, say: tellPerson, warn: (m) => warn(NAME, m) });
+  const peer = await joinFlow({ identity, secret, name: flags.name, allow, verify: flags.verify, lan: flags.lan, say: tellPerson, warn: (m) => warn(NAME, m) });
   show(peer);
   writeJson(record(peer));
 }

@@ -21,6 +21,7 @@ complete -c cc-pair -n "__fish_seen_subcommand_from listen" -l once -d 'stop aft
 complete -c cc-pair -n "__fish_seen_subcommand_from code invite join" -l name -x -d 'store the new peer under this name'
 complete -c cc-pair -n "__fish_seen_subcommand_from code invite listen" -l ttl -x -a '300 600 3600 86400' -d 'seconds the code or link stays valid'
 complete -c cc-pair -n "__fish_seen_subcommand_from code invite join listen project" -l allow -x -a 'view view,send view,send,approve view,send,approve,spawn' -d 'what the new peer may do'
+complete -c cc-pair -n "__fish_seen_subcommand_from code join" -l lan -d 'meet on the local network, no DHT'
 complete -c cc-pair -n "__fish_seen_subcommand_from code invite" -l qr -d 'also show a QR code'
 complete -c cc-pair -n "__fish_seen_subcommand_from code invite join" -l verify -d 'show 3 verification words'
 complete -c cc-pair -n "__fish_seen_subcommand_from code invite join listen project" -l passphrase-fd -x -d 'key file passphrase from this fd'

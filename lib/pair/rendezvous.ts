@@ -1,10 +1,13 @@
 /**
  * Meeting without a server of ours (DESIGN.md §7): the inviter listens on a
- * fresh ephemeral HyperDHT key and announces it under the topic T; the
- * joiner looks T up and gives each of up to 8 announcers one guess. Only T
- * and the ephemeral key are published; nothing derived from the words.
+ * fresh ephemeral key and makes itself findable under the topic T (announced
+ * on the HyperDHT, or multicast on the LAN, lan.ts); the joiner finds up to 8
+ * announcers and gives each one guess. Only T and the ephemeral key are
+ * published; nothing derived from the words. The invite's rules (first
+ * success ends it, 3 failed guesses burn it, the TTL expires it) live here,
+ * whatever carries the bytes.
  */
-import { NetNode, NET, ephemeralKeyPair, wipeKeyPair, type Channel, type Announcer } from '../net/node.ts';
+import { NetNode, NET, ephemeralKeyPair, wipeKeyPair, type Channel, type NetKeyPair } from '../net/node.ts';
 import { CliError, EXIT, authError, expiredError, notFound, failure } from '../cli/errors.ts';
 import { inviteHandshake, joinHandshake, type Me, type VerifiedPeer } from './handshake.ts';
 import type { PairSecret } from './code.ts';
@@ -13,22 +16,32 @@ import type { PairSecret } from './code.ts';
 export const MAX_FAILURES = 3;
 /** Announcements are refreshed this often (HyperDHT records age out). */
 const REANNOUNCE_MS = 4 * 60_000;
-/** Handshakes the inviter runs at once (the rest wait for the next connection). */
+/** Handshakes the inviter runs at once (the rest are turned away). */
 const MAX_CONCURRENT = 4;
 
-export interface InviteOptions {
-  node: NetNode;
+export interface InviteRules {
   secret: PairSecret;
   me: Me;
   ttlMs: number;
   /** Told about each failed attempt (n of MAX_FAILURES). */
   onFailure?: (n: number, err: CliError) => void;
-  /** Told once the announcement is out (so the code can be shown only when it works). */
+  /** Told once the inviter is findable (so the code is shown only when it works). */
   onReady?: () => void;
 }
 
-/** Wait for one joiner to pair; ERR_INVITE_BURNED (exit 4) after 3 failures, ERR_CODE_EXPIRED (exit 5) at the TTL. */
-export async function runInviter(opts: InviteOptions): Promise<VerifiedPeer> {
+export interface InviteOptions extends InviteRules {
+  node: NetNode;
+}
+
+/**
+ * How an inviter is reached: given the ephemeral key pair, a handler for
+ * accepted channels and whether the invite is over, start listening and
+ * announcing; return what stops both.
+ */
+export type InviteTransport = (kp: NetKeyPair, onChannel: (ch: Channel) => void, over: () => boolean) => Promise<() => void>;
+
+/** The invite's rules over any transport: resolves with the first peer that pairs. */
+export async function serveInvite(opts: InviteRules, transport: InviteTransport): Promise<VerifiedPeer> {
   const kp = ephemeralKeyPair();
   let settled = false;
   let failures = 0;
@@ -63,17 +76,12 @@ export async function runInviter(opts: InviteOptions): Promise<VerifiedPeer> {
       },
     );
   };
-  // Listening (which announces the key itself) and announcing the topic run
-  // side by side: the topic record then carries no relay addresses, and a
-  // joiner finds the key the way any dial does.
-  const listening = opts.node.listen(kp, { allow: () => !settled }, onChannel);
-  let server;
+  let stop: () => void;
   try {
-    [server] = await Promise.all([listening, opts.node.announce(opts.secret.topic, kp)]);
+    stop = await transport(kp, onChannel, () => settled);
   } catch (err) {
     settled = true;
-    await opts.node.unannounce(opts.secret.topic, kp);
-    await listening.then((s) => s.close(), () => {});
+    wipeKeyPair(kp);
     throw err;
   }
   const ttl = setTimeout(() => {
@@ -81,45 +89,83 @@ export async function runInviter(opts: InviteOptions): Promise<VerifiedPeer> {
     settled = true;
     rejectDone(expiredError(opts.secret.kind === 'code' ? 'ERR_CODE_EXPIRED' : 'ERR_LINK_EXPIRED', `the ${opts.secret.kind} expired before anyone joined`, 'make a new one'));
   }, opts.ttlMs);
-  let refresh: NodeJS.Timeout | undefined;
   try {
     opts.onReady?.();
-    refresh = setInterval(() => opts.node.announce(opts.secret.topic, kp, server).catch(() => {}), REANNOUNCE_MS);
     return await done;
   } finally {
     settled = true;
     clearTimeout(ttl);
-    if (refresh) clearInterval(refresh);
-    // Withdrawing the topic takes a DHT round; node.close() waits for it, the peer need not.
-    void opts.node.unannounce(opts.secret.topic, kp).finally(() => wipeKeyPair(kp));
-    // Stops new handshakes at once; the DHT side of closing finishes in node.close().
-    void server.close();
+    stop();
   }
 }
 
-export interface JoinOptions {
-  node: NetNode;
+/** The HyperDHT transport: listen on the ephemeral key and announce it under T. */
+export function dhtInvite(node: NetNode, topic: Uint8Array): InviteTransport {
+  return async (kp, onChannel, over) => {
+    // Listening (which announces the key itself) and announcing the topic run
+    // side by side: the topic record then carries no relay addresses, and a
+    // joiner finds the key the way any dial does.
+    const listening = node.listen(kp, { allow: () => !over() }, onChannel);
+    let server;
+    try {
+      [server] = await Promise.all([listening, node.announce(topic, kp)]);
+    } catch (err) {
+      await node.unannounce(topic, kp);
+      await listening.then((s) => s.close(), () => {});
+      throw err;
+    }
+    const srv = server;
+    const refresh = setInterval(() => node.announce(topic, kp, srv).catch(() => {}), REANNOUNCE_MS);
+    return () => {
+      clearInterval(refresh);
+      // Withdrawing the topic takes a DHT round; node.close() waits for it, the peer need not.
+      void node.unannounce(topic, kp).finally(() => wipeKeyPair(kp));
+      // Stops new handshakes at once; the DHT side of closing finishes in node.close().
+      void srv.close();
+    };
+  };
+}
+
+/** Wait for one joiner on the HyperDHT; ERR_INVITE_BURNED (exit 4) after 3 failures, ERR_CODE_EXPIRED (exit 5) at the TTL. */
+export function runInviter(opts: InviteOptions): Promise<VerifiedPeer> {
+  return serveInvite(opts, dhtInvite(opts.node, opts.secret.topic));
+}
+
+export interface JoinRules {
   secret: PairSecret;
   me: Me;
   /** How long to keep looking for an announcer. */
   waitMs?: number;
 }
 
+export interface JoinOptions extends JoinRules {
+  node: NetNode;
+}
+
+/** One announcer, found by some transport: an id (to try it once) and how to reach it. */
+export interface Candidate {
+  id: string;
+  dial: (kp: NetKeyPair) => Promise<Channel>;
+}
+
+/** Where a joiner's candidates come from: one pass of looking (a DHT lookup, a listening window on the LAN). */
+export type CandidateSource = () => AsyncGenerator<Candidate>;
+
 /**
- * Find the inviter and pair: each announcer gets one guess; the one whose
- * words we have succeeds. ERR_WRONG_CODE (exit 4) when every announcer
+ * Find the inviter and pair: each candidate gets one guess; the one whose
+ * words we have succeeds. ERR_WRONG_CODE (exit 4) when every candidate
  * rejected the code, ERR_NO_INVITER (exit 3) when nobody announced.
  */
-export async function runJoiner(opts: JoinOptions): Promise<VerifiedPeer> {
+export async function joinVia(opts: JoinRules, source: CandidateSource): Promise<VerifiedPeer> {
   const tried = new Set<string>();
   let wrong = 0;
   let lastError: CliError | undefined;
-  // One guess for one announcer: the paired peer, or the reason it failed.
-  const attempt = async (cand: Announcer): Promise<VerifiedPeer | undefined> => {
+  // One guess for one candidate: the paired peer, or the reason it failed.
+  const attempt = async (cand: Candidate): Promise<VerifiedPeer | undefined> => {
     const kp = ephemeralKeyPair();
     let ch: Channel | undefined;
     try {
-      ch = await opts.node.dial(cand.publicKey, kp, { relayAddresses: cand.relayAddresses, timeoutMs: 15_000 });
+      ch = await cand.dial(kp);
       const peer = await joinHandshake(ch, opts.secret, opts.me);
       await ch.close();
       return peer;
@@ -136,19 +182,18 @@ export async function runJoiner(opts: JoinOptions): Promise<VerifiedPeer> {
   };
   const deadline = Date.now() + (opts.waitMs ?? 15_000);
   while (tried.size < 8) {
-    // Dial each announcer as soon as the DHT names it, while the lookup goes on.
-    const stream = opts.node.lookupStream(opts.secret.topic, 8);
+    // Dial each candidate as soon as it is found, while the search goes on.
+    const stream = source();
     for (;;) {
-      let next: IteratorResult<Announcer>;
+      let next: IteratorResult<Candidate>;
       try {
         next = await stream.next();
       } catch {
-        break; // the lookup itself failed (no node answered): look again until the deadline
+        break; // the search itself failed (no node answered): look again until the deadline
       }
       if (next.done) break;
-      const id = Buffer.from(next.value.publicKey).toString('hex');
-      if (tried.has(id) || tried.size >= 8) continue;
-      tried.add(id);
+      if (tried.has(next.value.id) || tried.size >= 8) continue;
+      tried.add(next.value.id);
       const peer = await attempt(next.value).catch(async (err) => {
         await stream.return(undefined);
         throw err;
@@ -166,4 +211,18 @@ export async function runJoiner(opts: JoinOptions): Promise<VerifiedPeer> {
     throw notFound('ERR_NO_INVITER', `no inviter is waiting for this ${opts.secret.kind}`, `is cc-pair ${opts.secret.kind === 'code' ? 'code' : 'invite'} still running on the other machine? (it may have expired)`);
   }
   throw lastError?.code?.startsWith('ERR_NET') ? failure(lastError.code, `could not reach the inviter: ${lastError.message}`) : (lastError ?? failure(NET.UNREACHABLE, 'could not reach the inviter'));
+}
+
+/** Candidates from a HyperDHT lookup of T, yielded as the DHT names them. */
+export function dhtCandidates(node: NetNode, topic: Uint8Array): CandidateSource {
+  return async function* () {
+    for await (const a of node.lookupStream(topic, 8)) {
+      yield { id: Buffer.from(a.publicKey).toString('hex'), dial: (kp) => node.dial(a.publicKey, kp, { relayAddresses: a.relayAddresses, timeoutMs: 15_000 }) };
+    }
+  };
+}
+
+/** Find the inviter on the HyperDHT and pair. */
+export function runJoiner(opts: JoinOptions): Promise<VerifiedPeer> {
+  return joinVia(opts, dhtCandidates(opts.node, opts.secret.topic));
 }

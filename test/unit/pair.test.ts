@@ -171,3 +171,21 @@ test('a swapped identity in the final exchange fails its binding signature', asy
   const ch = await b.dial(kp.publicKey, ephemeralKeyPair());
   await assert.rejects(joinHandshake(ch, secret, me('laptop')), (e: { code?: string; exitCode?: number }) => e.code === 'ERR_PAIR_BINDING' && e.exitCode === 4);
 });
+
+test('LAN beacons: round trip; other topics, oversized, malformed or hostile datagrams are dropped', async () => {
+  const { makeBeacon, readBeacon } = await import('../../lib/pair/lan.ts');
+  const topic = codeTopic('4821');
+  const eph = ephemeralKeyPair().publicKey;
+  const b = Buffer.from(JSON.stringify(makeBeacon(topic, 4242, eph)));
+  assert.deepEqual(readBeacon(b, topic), { port: 4242, eph: new Uint8Array(eph) });
+  assert.equal(readBeacon(b, codeTopic('4822')), undefined);
+  assert.equal(readBeacon(Buffer.alloc(600, 0x20), topic), undefined);
+  assert.equal(readBeacon(Buffer.from('not json'), topic), undefined);
+  const bad = (patch: object) => Buffer.from(JSON.stringify({ ...JSON.parse(b.toString()), ...patch }));
+  assert.equal(readBeacon(bad({ port: 0 }), topic), undefined);
+  assert.equal(readBeacon(bad({ port: '80' }), topic), undefined);
+  assert.equal(readBeacon(bad({ eph: '\x1b[2J' }), topic), undefined);
+  assert.equal(readBeacon(bad({ magic: 'xxxx' }), topic), undefined);
+  assert.equal(readBeacon(bad({ v: 2 }), topic), undefined);
+  assert.doesNotMatch(b.toString(), /abandon|4821/, 'a beacon carries no code');
+});
