@@ -14,7 +14,8 @@ import { readPairSecret } from '../../lib/pair/secret-input.ts';
 import { inviteFlow, joinFlow } from '../../lib/pair/flow.ts';
 import { readPeers, forgetPeer, renamePeer, setAllow, parseAllow, readProjectPeers, type Peer } from '../../lib/pair/peers.ts';
 import { requireProjectRoot, addProjectPeer, projectStatus, projectAllows } from '../../lib/pair/project.ts';
-import { listenForPeers, connectPeers } from '../../lib/pair/listen.ts';
+import { listenForPeers, connectPeers, listenTailnet, connectTailnet } from '../../lib/pair/listen.ts';
+import { hasTty } from '../../lib/cli/tty.ts';
 import { terminalApprover, requireApprovalTerminal } from '../../lib/pair/introduce.ts';
 import { EXIT } from '../../lib/cli/errors.ts';
 import { bytesEqual } from '../../lib/identity/identity.ts';
@@ -28,10 +29,11 @@ const USAGE = `Usage:
   cc-pair forget NAME
   cc-pair rename OLD NEW
   cc-pair allow NAME LIST
-  cc-pair listen [--ttl S] [--once] [--allow LIST]
+  cc-pair listen [--ttl S] [--once] [--allow LIST] [--tailscale [--tag TAG] [--trust-tailnet-user]]
   cc-pair project add NAME pk:…
   cc-pair project list
   cc-pair project connect [--allow LIST]
+  cc-pair tailscale [--tag TAG] [--trust-tailnet-user] [--allow LIST]
 
 Pair two machines: each ends up holding the other's identity key in
 peers.toml, under a NAME that stands for the key anywhere a pk: goes
@@ -56,6 +58,11 @@ know the code before either identity is exchanged.
            and public keys only: commit it); list shows paired / not paired;
            connect dials each listed key not yet paired (the other side runs
            cc-pair listen) and asks you to approve
+  tailscale  dial the tailnet peers from 'tailscale status --json' that are
+           online, not shared in, and yours or tagged TAG (default
+           tag:cckit), on their tailnet address; the other side runs
+           cc-pair listen --tailscale, which asks 'tailscale whois' who
+           dialled. The tailnet carries bytes; cckit keys still authenticate
 
 A wrong code fails on both sides (exit 4); 3 failed attempts burn a code or
 link; an expired one is exit 5.
@@ -68,11 +75,15 @@ Options:
   --qr                also show the code or link as a QR code
   --verify            show 3 verification words to compare with the other screen
   --once              listen: stop after the first pairing
+  --tailscale         listen on this machine's tailnet addresses for tailnet peers
+  --tag TAG           tailscale: also accept peers of other users tagged TAG (default tag:cckit)
+  --trust-tailnet-user  tailscale: approve your own tailnet user's machines without asking
   --passphrase-fd N   read the key's passphrase from file descriptor N
   -h, --help          show this help
   --version           show the version
 
 Environment: CCKIT_PAIR_CODE (the code or link for join), CCKIT_HYPER_BOOTSTRAP,
+CCKIT_TAILSCALE (the tailscale CLI), CCKIT_TAILSCALE_PORT (47388),
 CCKIT_LAN_GROUP / CCKIT_LAN_PORT (the --lan beacon group, 239.255.67.75:47387).
 
 Exit status: 0 paired, 1 failure, 2 usage, 3 no such peer / no inviter found /
@@ -139,10 +150,40 @@ async function joiner(argv: string[]): Promise<void> {
   writeJson(record(peer));
 }
 
+const TAILNET = { tag: { type: 'string' }, 'trust-tailnet-user': { type: 'boolean' } } as const;
+
+/** Approval for tailnet peers: a person, unless --trust-tailnet-user covers them (then no terminal is needed). */
+function tailnetApproval(trust: boolean | undefined) {
+  if (!trust) requireApprovalTerminal();
+  const ask = terminalApprover('on your tailnet');
+  return hasTty() ? ask : async () => false;
+}
+
 async function listen(argv: string[]): Promise<number> {
-  const { flags } = parse(NAME, argv, { ttl: SPECS.ttl, once: { type: 'boolean' }, allow: SPECS.allow, 'passphrase-fd': SPECS['passphrase-fd'] });
+  const { flags } = parse(NAME, argv, { ttl: SPECS.ttl, once: { type: 'boolean' }, allow: SPECS.allow, tailscale: { type: 'boolean' }, ...TAILNET, 'passphrase-fd': SPECS['passphrase-fd'] });
   const ttl = intFlag('ttl', flags.ttl, 600, 1);
   const abilities = flags.allow !== undefined ? parseAllow(flags.allow) : undefined;
+  if (flags.tailscale) {
+    const approve = tailnetApproval(flags['trust-tailnet-user']);
+    const identity = await loadMyIdentity(fdFlag('passphrase-fd', flags['passphrase-fd']));
+    const paired = await listenTailnet({
+      identity,
+      tag: flags.tag ?? 'tag:cckit',
+      trustUser: flags['trust-tailnet-user'] === true,
+      approve,
+      abilities,
+      once: flags.once,
+      ttlMs: ttl * 1000,
+      onReady: (addrs) => tellPerson(`Listening for tailnet pairing requests on ${addrs.join(', ')} (Ctrl-C to stop)\n`),
+      onPaired: (p) => {
+        show(p);
+        writeJson(record(p));
+      },
+      onRefused: (err) => warn(NAME, `pairing request not completed: ${err.message}`),
+    });
+    return paired.length > 0 ? EXIT.OK : EXIT.NOT_FOUND;
+  }
+  if (flags.tag !== undefined || flags['trust-tailnet-user']) throw usageError('--tag and --trust-tailnet-user go with --tailscale');
   const root = requireProjectRoot();
   requireApprovalTerminal();
   const listed = await readProjectPeers(root);
@@ -202,6 +243,18 @@ async function project(argv: string[]): Promise<number | void> {
   throw usageError(op === undefined ? 'project needs add, list or connect' : `unknown project command '${op.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 40)}'`, 'cc-pair project add|list|connect');
 }
 
+async function tailscale(argv: string[]): Promise<number | void> {
+  const { flags } = parse(NAME, argv, { allow: SPECS.allow, ...TAILNET, 'passphrase-fd': SPECS['passphrase-fd'] });
+  const abilities = flags.allow !== undefined ? parseAllow(flags.allow) : undefined;
+  const approve = tailnetApproval(flags['trust-tailnet-user']);
+  const identity = await loadMyIdentity(fdFlag('passphrase-fd', flags['passphrase-fd']));
+  const results = await connectTailnet({ identity, tag: flags.tag ?? 'tag:cckit', trustUser: flags['trust-tailnet-user'] === true, approve, abilities });
+  for (const r of results) tellPerson(`${r.name}: ${r.result}${r.error ? ` (${r.error})` : ''}\n`);
+  writeJson(results);
+  if (results.every((r) => r.result === 'paired')) return;
+  return results.some((r) => r.result === 'rejected') ? EXIT.AUTH : EXIT.FAILURE;
+}
+
 run(NAME, USAGE, async (argv) => {
   const [sub, ...rest] = argv;
   switch (sub) {
@@ -237,6 +290,8 @@ run(NAME, USAGE, async (argv) => {
       return listen(rest);
     case 'project':
       return project(rest);
+    case 'tailscale':
+      return tailscale(rest);
     case undefined:
       throw usageError('missing subcommand', `run '${NAME} --help' for usage`);
     default:
