@@ -67,6 +67,17 @@ peers_of() { cat "$BATS_TEST_TMPDIR/$1/.config/cckit/peers.toml"; }
   [ "$(echo "$output" | json_field 0.name)" = bee ]
 }
 
+@test "--verify: both sides show the same 3 verification words" {
+  start_inviter a code --verify
+  run --separate-stderr as_machine b env CCKIT_PAIR_CODE="$CODE" cc-pair join --verify
+  assert_success
+  wait_inviter
+  [ "$INV_RC" = 0 ]
+  wj=$(printf '%s\n' "$stderr" | sed -n 's/^Verification words: \([a-z]* [a-z]* [a-z]*\) .*/\1/p')
+  wi=$(sed -n 's/^Verification words: \([a-z]* [a-z]* [a-z]*\) .*/\1/p' "$INV_ERR")
+  [ -n "$wj" ] && [ "$wj" = "$wi" ]
+}
+
 @test "a paired NAME works with cc-seal --to, cc-handoff --share and cc-pickup NAME" {
   start_inviter a code --name bee
   as_machine b env CCKIT_PAIR_CODE="$CODE" cc-pair join --name alpha >/dev/null
