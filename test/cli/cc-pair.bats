@@ -232,7 +232,7 @@ in_tmux() {
   fi
 }
 pane() { tmux -S "$TMUX_SOCK" capture-pane -p -t "t:$1" -S -100; }
-wait_pane() { local i; for ((i = 0; i < 300; i++)); do pane "$1" 2>/dev/null | grep -q -- "$2" && return 0; sleep 0.1; done; tmux -S "$TMUX_SOCK" list-windows >&2; pane "$1" >&2 || { ls "$BATS_TEST_TMPDIR"; cat "$BATS_TEST_TMPDIR"/*.err "$BATS_TEST_TMPDIR"/*.out; } >&2; return 1; }
+wait_pane() { local i; for ((i = 0; i < 600; i++)); do pane "$1" 2>/dev/null | grep -q -- "$2" && return 0; sleep 0.1; done; tmux -S "$TMUX_SOCK" list-windows >&2; pane "$1" >&2 || { ls "$BATS_TEST_TMPDIR"; cat "$BATS_TEST_TMPDIR"/*.err "$BATS_TEST_TMPDIR"/*.out; } >&2; return 1; }
 stop_tmux() { [ -n "${TMUX_SOCK:-}" ] && tmux -S "$TMUX_SOCK" kill-server 2>/dev/null; TMUX_SOCK=; true; }
 
 # make_repo MACHINE: a git repository of MACHINE's with .cckit/peers.toml listing alice (a) and bob (b).
