@@ -28,7 +28,7 @@ for (const entry of entryPoints) {
     metafile: true,
     chunkNames: 'chunks/[name]-[hash]',
     // Native addons and packages that locate files at run time stay in node_modules.
-    external: ['argon2', 'hyperdht', 'sodium-native', 'udx-native', 'bittorrent-dht', 'zx'],
+    external: ['argon2', 'hyperdht', '@hyperswarm/secret-stream', 'sodium-native', 'udx-native', 'bittorrent-dht', 'zx'],
     // Some dependencies are CommonJS and call require() for node built-ins.
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
     define: { CCKIT_VERSION: JSON.stringify(pkg.version) },

@@ -19,3 +19,6 @@ bash bench/raw-throughput.sh "${RAW_MIB:-256}"
 echo
 echo "== DHT: publish and resolve on a 50-node local testnet vs a bare bittorrent-dht get (target <= 1.2x)"
 bash bench/dht-latency.sh
+echo
+echo "== pairing: cc-pair code -> both peers stored on a 20-node HyperDHT testnet vs bare hyperdht connect + echo (target <= 1.5x); CPace alone (target <= 5 ms)"
+node --import tsx bench/pair.mjs --runs "${PAIR_RUNS:-10}"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the tests use as real peers and checkers: age (interop),
 # zsh and fish (completion checks), man-db (man page rendering), zbar-tools
-# (decoding the QR codes we print), tmux (a real terminal for prompts and Tab
-# completion). Installs what is missing when run as
+# (decoding the QR codes we print), tmux (a real terminal for prompts, Tab
+# completion and two people approving at two terminals). Installs what is missing when run as
 # root; otherwise says what to install.
 set -eu
 need=""

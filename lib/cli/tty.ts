@@ -116,3 +116,46 @@ export async function confirm(question: string): Promise<boolean> {
   const answer = (await promptTty(`${showUntrusted(question)} [y/N] `)).toString('utf8').trim().toLowerCase();
   return answer === 'y' || answer === 'yes';
 }
+
+/** Human text for the person: on the terminal when there is one, else on stderr (never stdout: that is data). */
+export function tellPerson(text: string): void {
+  const fd = openTty();
+  if (fd === undefined) {
+    process.stderr.write(text);
+    return;
+  }
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A yes/no question on the terminal that keeps the event loop running (the
+ * cooked-mode prompt above blocks in readSync): for commands that must keep
+ * talking to the network while a person decides. False without a terminal.
+ */
+export function askYesNo(question: string): Promise<boolean> {
+  const fd = openTty();
+  if (fd === undefined) return Promise.resolve(false);
+  writeSync(fd, `${question} [y/N] `);
+  return new Promise((resolve) => {
+    const input = new ReadStream(fd);
+    let line = '';
+    const done = (answer: boolean) => {
+      input.removeAllListeners('data');
+      input.destroy();
+      resolve(answer);
+    };
+    input.on('error', () => done(false));
+    input.on('end', () => done(false));
+    input.on('data', (chunk: Buffer) => {
+      line += chunk.toString('utf8');
+      const nl = line.indexOf('\n');
+      if (nl === -1) return;
+      const a = line.slice(0, nl).trim().toLowerCase();
+      done(a === 'y' || a === 'yes');
+    });
+  });
+}

@@ -33,8 +33,4 @@ export function listLine(record: Record<string, unknown>, now = Math.floor(Date.
   return `pk:${showUntrusted(String(record.pubkey))}  ${mode}${burn}, published ${utcTime(created)}, ${describeExpiry(expires, now)}`;
 }
 
-/** A QR code of `text` for a terminal (npm qrcode, UTF-8 half blocks). */
-export async function renderQr(text: string): Promise<string> {
-  const QRCode = (await import('qrcode')).default;
-  return QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'M' });
-}
+export { renderQr } from '../cli/qr.ts';
