@@ -1,0 +1,135 @@
+// cc-context — share a context folder through a store that sees only ciphertext (DESIGN.md §9).
+import { resolve } from 'node:path';
+import { run } from '../../lib/cli/run.ts';
+import { parse, fdFlag } from '../../lib/cli/args.ts';
+import { usageError } from '../../lib/cli/errors.ts';
+import { writeJson } from '../../lib/cli/io.ts';
+import { loadMyIdentity } from '../../lib/identity/unlock.ts';
+import { formatPubkey } from '../../lib/identity/identity.ts';
+import { resolvePeer } from '../../lib/pair/peers.ts';
+
+const NAME = 'cc-context';
+
+const USAGE = `Usage:
+  cc-context init [DIR] --store STORE
+  cc-context grant NAME PATH r|w|rw [--dir DIR]
+  cc-context revoke NAME [PATH] [--dir DIR]
+  cc-context push [DIR] [--space OWNER] [--store STORE]
+  cc-context pull OWNER [--store STORE] [--into DIR]
+  cc-context status [DIR]
+  cc-context log [OWNER] [--store STORE]
+
+Shares a context folder (CLAUDE.md, notes, skills, any files) with peers
+through a store that holds only ciphertext: a folder or an rclone remote
+(rclone:REMOTE:PATH). The owner's authz file (DIR/.cckit/authz) says who
+reads (r) and writes (w) which path; grants are encrypted to each peer and
+signed by the owner, so peers pull and push while the owner is offline.
+Everything a reader gets is verified: signatures, each writer's chain, the
+policy, and each object. Output is JSON (log: NDJSON).
+
+Commands:
+  init [DIR]            make DIR (default .) a space owned by your key
+  grant NAME PATH R     give peer NAME (or pk:…) right r, w or rw on PATH
+  revoke NAME [PATH]    take NAME's rules away (all, or on PATH); new epoch
+  push [DIR]            encrypt and upload what changed in DIR
+  pull OWNER            fetch, verify and decrypt what your grant may read
+  status [DIR]          local files, what is pushed and what is pending
+  log [OWNER]           every verified write: who, when, which path
+
+Options:
+  --store STORE         a folder path or rclone:REMOTE:PATH
+  --dir DIR             the owner's space folder (default .)
+  --space OWNER         push: write into OWNER's space from DIR (a peer with w)
+  --into DIR            pull: where the files land (default
+                        $XDG_STATE_HOME/cckit/context/<owner>/files); read-only
+  --passphrase-fd N     read the key file's passphrase from file descriptor N
+  -h, --help            show this help
+  --version             show the version
+
+Environment: CCKIT_KEY_FILE, CCKIT_PASSPHRASE, CCKIT_CONFIG_DIR, CCKIT_STATE_DIR,
+CCKIT_RCLONE, RCLONE_CONFIG and RCLONE_CONFIG_* (rclone's own).
+Exit status: 0 ok, 1 failure, 2 usage, 3 not found or withheld, 4 integrity
+or access failure (tampered, rolled back, forged, no grant), 5 revoked.
+See cc-context(1).
+`;
+
+const COMMON = { 'passphrase-fd': { type: 'string' } } as const;
+
+async function me(flags: { 'passphrase-fd'?: string }) {
+  return loadMyIdentity(fdFlag('passphrase-fd', flags['passphrase-fd']));
+}
+
+const RIGHTS = new Set(['r', 'w', 'rw']);
+
+run(NAME, USAGE, async (argv) => {
+  const [sub, ...rest] = argv;
+  if (sub === undefined) throw usageError('missing command', `run '${NAME} --help' for usage`);
+  const lib = await import('../../lib/context/admin.ts');
+  switch (sub) {
+    case 'init': {
+      const { flags, positionals } = parse(NAME, rest, { ...COMMON, store: { type: 'string' } }, { maxPositionals: 1 });
+      if (!flags.store) throw usageError('init needs --store STORE', 'a folder path or rclone:REMOTE:PATH');
+      writeJson(await lib.init(resolve(positionals[0] ?? '.'), flags.store, await me(flags)));
+      return;
+    }
+    case 'grant': {
+      const { flags, positionals } = parse(NAME, rest, { ...COMMON, dir: { type: 'string' } }, { maxPositionals: 3 });
+      if (positionals.length !== 3) throw usageError('grant needs NAME PATH r|w|rw', `for example: ${NAME} grant alice /notes r`);
+      const [name, path, right] = positionals;
+      if (!RIGHTS.has(right)) throw usageError(`bad right '${right}'`, 'a right is r, w or rw');
+      writeJson(await lib.grant(resolve(flags.dir ?? '.'), await me(flags), name, path, right as 'r' | 'w' | 'rw'));
+      return;
+    }
+    case 'revoke': {
+      const { flags, positionals } = parse(NAME, rest, { ...COMMON, dir: { type: 'string' } }, { maxPositionals: 2 });
+      if (positionals.length < 1) throw usageError('revoke needs NAME', `for example: ${NAME} revoke alice`);
+      writeJson(await lib.revoke(resolve(flags.dir ?? '.'), await me(flags), positionals[0], positionals[1]));
+      return;
+    }
+    case 'push': {
+      const { flags, positionals } = parse(NAME, rest, { ...COMMON, space: { type: 'string' }, store: { type: 'string' } }, { maxPositionals: 1 });
+      const dir = resolve(positionals[0] ?? '.');
+      const { isSpace } = await import('../../lib/context/space.ts');
+      const { push } = await import('../../lib/context/push.ts');
+      const id = await me(flags);
+      if (flags.space !== undefined) {
+        const { joinAsWriter } = await import('../../lib/context/join.ts');
+        await joinAsWriter(dir, formatPubkey(await resolvePeer(flags.space)), flags.store);
+      } else if (flags.store !== undefined) {
+        throw usageError('--store goes with --space (the first push into a peer\'s space)');
+      } else if (!isSpace(dir)) {
+        throw usageError(`${dir} is not a shared space`, `run '${NAME} init ${positionals[0] ?? '.'} --store STORE', or push into a peer's space with --space OWNER`);
+      }
+      writeJson(await push(dir, id));
+      return;
+    }
+    case 'pull': {
+      const { flags, positionals } = parse(NAME, rest, { ...COMMON, store: { type: 'string' }, into: { type: 'string' } }, { maxPositionals: 1 });
+      if (positionals.length !== 1) throw usageError('pull needs OWNER (a peer name or pk:…)');
+      const owner = formatPubkey(await resolvePeer(positionals[0]));
+      const { pull } = await import('../../lib/context/pull.ts');
+      writeJson(await pull({ owner, me: await me(flags), store: flags.store, into: flags.into ? resolve(flags.into) : undefined }));
+      return;
+    }
+    case 'status': {
+      const { positionals } = parse(NAME, rest, {}, { maxPositionals: 1 });
+      const { status } = await import('../../lib/context/status.ts');
+      writeJson(status(resolve(positionals[0] ?? '.')));
+      return;
+    }
+    case 'log': {
+      const { flags, positionals } = parse(NAME, rest, { ...COMMON, store: { type: 'string' } }, { maxPositionals: 1 });
+      let owner: string;
+      if (positionals[0]) owner = formatPubkey(await resolvePeer(positionals[0]));
+      else {
+        const { readSpaceConfig } = await import('../../lib/context/space.ts');
+        owner = readSpaceConfig(resolve('.')).owner;
+      }
+      const { log } = await import('../../lib/context/status.ts');
+      for (const line of await log({ owner, me: await me(flags), store: flags.store })) process.stdout.write(JSON.stringify(line) + '\n');
+      return;
+    }
+    default:
+      throw usageError(`unknown command '${sub}'`, `run '${NAME} --help' for usage`);
+  }
+});
