@@ -4,9 +4,9 @@
  * with at most 12 % overhead. The store sees bucket sizes, never exact ones.
  */
 
-/** The padded length for a plaintext of `len` bytes (at least 1 KiB). */
+/** The padded length for a plaintext of `len` bytes (at least 4 KiB: most context files are small, and look alike). */
 export function padmeLength(len: number): number {
-  const l = Math.max(len, 1024);
+  const l = Math.max(len, 4096);
   const e = Math.floor(Math.log2(l));
   const s = Math.floor(Math.log2(e)) + 1;
   const lastBits = e - s;
