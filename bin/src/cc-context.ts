@@ -18,6 +18,9 @@ const USAGE = `Usage:
   cc-context pull OWNER [--store STORE] [--into DIR]
   cc-context status [DIR]
   cc-context log [OWNER] [--store STORE]
+  cc-context mail send NAME [--space OWNER] [--thread ID] [--reply-to ID] < TEXT
+  cc-context mail read [--since ID] [--space OWNER]
+  cc-context mail watch [--interval S] [--space OWNER]
 
 Shares a context folder (CLAUDE.md, notes, skills, any files) with peers
 through a store that holds only ciphertext: a folder or an rclone remote
@@ -35,11 +38,19 @@ Commands:
   pull OWNER            fetch, verify and decrypt what your grant may read
   status [DIR]          local files, what is pushed and what is pending
   log [OWNER]           every verified write: who, when, which path
+  mail send NAME        send the text on stdin to a paired peer (signed, encrypted)
+  mail read             verified messages to you, NDJSON (gaps shown, replays refused)
+  mail watch            like read, then keep printing new messages
 
 Options:
   --store STORE         a folder path or rclone:REMOTE:PATH
   --dir DIR             the owner's space folder (default .)
-  --space OWNER         push: write into OWNER's space from DIR (a peer with w)
+  --space OWNER         push: write into OWNER's space from DIR (a peer with w);
+                        mail: use OWNER's space (default: the one in .)
+  --thread ID           mail send: the conversation this message belongs to
+  --reply-to ID         mail send: the message this one answers
+  --since ID            mail read: only messages after this id
+  --interval S          mail watch: seconds between checks (default 5)
   --into DIR            pull: where the files land (default
                         $XDG_STATE_HOME/cckit/context/<owner>/files); read-only
   --passphrase-fd N     read the key file's passphrase from file descriptor N
@@ -128,6 +139,53 @@ run(NAME, USAGE, async (argv) => {
       const { log } = await import('../../lib/context/status.ts');
       for (const line of await log({ owner, me: await me(flags), store: flags.store })) process.stdout.write(JSON.stringify(line) + '\n');
       return;
+    }
+    case 'mail': {
+      const [verb, ...more] = rest;
+      const { locateSpace } = await import('../../lib/context/locate.ts');
+      const { openStore } = await import('../../lib/context/store.ts');
+      const mail = await import('../../lib/context/mail.ts');
+      if (verb === 'send') {
+        const { flags, positionals } = parse(NAME, more, { ...COMMON, space: { type: 'string' }, thread: { type: 'string' }, 'reply-to': { type: 'string' } }, { maxPositionals: 1 });
+        if (positionals.length !== 1) throw usageError('mail send needs NAME (a paired peer)');
+        const to = await resolvePeer(positionals[0]);
+        const loc = locateSpace(resolve('.'), flags.space === undefined ? undefined : formatPubkey(await resolvePeer(flags.space)));
+        const { readInput } = await import('../../lib/cli/io.ts');
+        const text = (await readInput(NAME, 'the message text', { limit: mail.MAX_MAIL_TEXT })).toString('utf8');
+        const store = await openStore(loc.store);
+        try {
+          const env = await mail.sendMail(store, loc.space, await me(flags), to, text, { thread: flags.thread, replyTo: flags['reply-to'] });
+          writeJson({ id: env.id, to: formatPubkey(to), thread: env.thread, seq: env.seq, expires: env.expires });
+        } finally {
+          await store.release();
+        }
+        return;
+      }
+      if (verb === 'read' || verb === 'watch') {
+        const specs = verb === 'read' ? { ...COMMON, space: { type: 'string' }, since: { type: 'string' } } : { ...COMMON, space: { type: 'string' }, since: { type: 'string' }, interval: { type: 'string' } };
+        const { flags } = parse(NAME, more, specs as typeof COMMON & { space: { type: 'string' }; since: { type: 'string' }; interval: { type: 'string' } });
+        const loc = locateSpace(resolve('.'), flags.space === undefined ? undefined : formatPubkey(await resolvePeer(flags.space)));
+        const { intFlag } = await import('../../lib/cli/args.ts');
+        const interval = intFlag('interval', flags.interval, 5, 1);
+        const id = await me(flags);
+        let since = flags.since;
+        const { warn } = await import('../../lib/cli/run.ts');
+        for (;;) {
+          const store = await openStore(loc.store);
+          try {
+            const { lines, refused } = await mail.readMail(store, loc.space, id, { since });
+            for (const r of refused) warn(NAME, `message ${r.id} refused: ${r.reason}`);
+            for (const l of lines) process.stdout.write(JSON.stringify(l) + '\n');
+            const last = lines[lines.length - 1];
+            if (last) since = last.type === 'message' ? last.id : last.before;
+          } finally {
+            await store.release();
+          }
+          if (verb === 'read') return;
+          await new Promise((r) => setTimeout(r, interval * 1000));
+        }
+      }
+      throw usageError(verb === undefined ? 'mail needs send, read or watch' : `unknown mail command '${verb}'`, `run '${NAME} --help' for usage`);
     }
     default:
       throw usageError(`unknown command '${sub}'`, `run '${NAME} --help' for usage`);
