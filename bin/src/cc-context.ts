@@ -21,6 +21,7 @@ const USAGE = `Usage:
   cc-context mail send NAME [--space OWNER] [--thread ID] [--reply-to ID] < TEXT
   cc-context mail read [--since ID] [--space OWNER]
   cc-context mail watch [--interval S] [--space OWNER]
+  cc-context mcp [--space OWNER] [--work DIR]
 
 Shares a context folder (CLAUDE.md, notes, skills, any files) with peers
 through a store that holds only ciphertext: a folder or an rclone remote
@@ -41,6 +42,7 @@ Commands:
   mail send NAME        send the text on stdin to a paired peer (signed, encrypted)
   mail read             verified messages to you, NDJSON (gaps shown, replays refused)
   mail watch            like read, then keep printing new messages
+  mcp                   serve the context and the mailbox to Claude Code (MCP, stdio)
 
 Options:
   --store STORE         a folder path or rclone:REMOTE:PATH
@@ -51,6 +53,7 @@ Options:
   --reply-to ID         mail send: the message this one answers
   --since ID            mail read: only messages after this id
   --interval S          mail watch: seconds between checks (default 5)
+  --work DIR            mcp: the folder writes go to and are pushed from
   --into DIR            pull: where the files land (default
                         $XDG_STATE_HOME/cckit/context/<owner>/files); read-only
   --passphrase-fd N     read the key file's passphrase from file descriptor N
@@ -186,6 +189,14 @@ run(NAME, USAGE, async (argv) => {
         }
       }
       throw usageError(verb === undefined ? 'mail needs send, read or watch' : `unknown mail command '${verb}'`, `run '${NAME} --help' for usage`);
+    }
+    case 'mcp': {
+      const { flags } = parse(NAME, rest, { ...COMMON, space: { type: 'string' }, work: { type: 'string' } });
+      const { serveMcp } = await import('../../lib/context/mcp.ts');
+      const { VERSION } = await import('../../lib/cli/run.ts');
+      const owner = flags.space === undefined ? undefined : formatPubkey(await resolvePeer(flags.space));
+      await serveMcp(await me(flags), { cwd: resolve('.'), owner, work: flags.work ? resolve(flags.work) : undefined, version: VERSION });
+      return;
     }
     default:
       throw usageError(`unknown command '${sub}'`, `run '${NAME} --help' for usage`);
