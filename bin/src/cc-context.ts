@@ -1,6 +1,6 @@
 // cc-context — share a context folder through a store that sees only ciphertext (DESIGN.md §9).
 import { resolve } from 'node:path';
-import { run } from '../../lib/cli/run.ts';
+import { run, warn } from '../../lib/cli/run.ts';
 import { parse, fdFlag } from '../../lib/cli/args.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { writeJson } from '../../lib/cli/io.ts';
@@ -14,8 +14,8 @@ const USAGE = `Usage:
   cc-context init [DIR] --store STORE
   cc-context grant NAME PATH r|w|rw [--dir DIR]
   cc-context revoke NAME [PATH] [--dir DIR]
-  cc-context push [DIR] [--space OWNER] [--store STORE]
-  cc-context pull OWNER [--store STORE] [--into DIR]
+  cc-context push [DIR] [--space OWNER] [--store STORE] [--dht]
+  cc-context pull OWNER [--store STORE] [--into DIR] [--dht]
   cc-context status [DIR]
   cc-context log [OWNER] [--store STORE]
   cc-context mail send NAME [--space OWNER] [--thread ID] [--reply-to ID] < TEXT
@@ -54,6 +54,8 @@ Options:
   --since ID            mail read: only messages after this id
   --interval S          mail watch: seconds between checks (default 5)
   --work DIR            mcp: the folder writes go to and are pushed from
+  --dht                 push (owner): publish the _ccctx freshness record on the
+                        DHT; pull: check the store is not behind it
   --into DIR            pull: where the files land (default
                         $XDG_STATE_HOME/cckit/context/<owner>/files); read-only
   --passphrase-fd N     read the key file's passphrase from file descriptor N
@@ -61,6 +63,7 @@ Options:
   --version             show the version
 
 Environment: CCKIT_KEY_FILE, CCKIT_PASSPHRASE, CCKIT_CONFIG_DIR, CCKIT_STATE_DIR,
+CCKIT_BOOTSTRAP, CCKIT_RELAYS, CCKIT_TRANSPORT (with --dht),
 CCKIT_RCLONE, RCLONE_CONFIG and RCLONE_CONFIG_* (rclone's own).
 Exit status: 0 ok, 1 failure, 2 usage, 3 not found or withheld, 4 integrity
 or access failure (tampered, rolled back, forged, no grant), 5 revoked.
@@ -101,7 +104,7 @@ run(NAME, USAGE, async (argv) => {
       return;
     }
     case 'push': {
-      const { flags, positionals } = parse(NAME, rest, { ...COMMON, space: { type: 'string' }, store: { type: 'string' } }, { maxPositionals: 1 });
+      const { flags, positionals } = parse(NAME, rest, { ...COMMON, space: { type: 'string' }, store: { type: 'string' }, dht: { type: 'boolean' } }, { maxPositionals: 1 });
       const dir = resolve(positionals[0] ?? '.');
       const { isSpace } = await import('../../lib/context/space.ts');
       const { push } = await import('../../lib/context/push.ts');
@@ -114,15 +117,15 @@ run(NAME, USAGE, async (argv) => {
       } else if (!isSpace(dir)) {
         throw usageError(`${dir} is not a shared space`, `run '${NAME} init ${positionals[0] ?? '.'} --store STORE', or push into a peer's space with --space OWNER`);
       }
-      writeJson(await push(dir, id));
+      writeJson(await push(dir, id, { dht: !!flags.dht, log: (m) => warn(NAME, m) }));
       return;
     }
     case 'pull': {
-      const { flags, positionals } = parse(NAME, rest, { ...COMMON, store: { type: 'string' }, into: { type: 'string' } }, { maxPositionals: 1 });
+      const { flags, positionals } = parse(NAME, rest, { ...COMMON, store: { type: 'string' }, into: { type: 'string' }, dht: { type: 'boolean' } }, { maxPositionals: 1 });
       if (positionals.length !== 1) throw usageError('pull needs OWNER (a peer name or pk:…)');
       const owner = formatPubkey(await resolvePeer(positionals[0]));
       const { pull } = await import('../../lib/context/pull.ts');
-      writeJson(await pull({ owner, me: await me(flags), store: flags.store, into: flags.into ? resolve(flags.into) : undefined }));
+      writeJson(await pull({ owner, me: await me(flags), store: flags.store, into: flags.into ? resolve(flags.into) : undefined, dht: !!flags.dht, log: (m) => warn(NAME, m) }));
       return;
     }
     case 'status': {
@@ -172,7 +175,6 @@ run(NAME, USAGE, async (argv) => {
         const interval = intFlag('interval', flags.interval, 5, 1);
         const id = await me(flags);
         let since = flags.since;
-        const { warn } = await import('../../lib/cli/run.ts');
         for (;;) {
           const store = await openStore(loc.store);
           try {

@@ -132,7 +132,7 @@ function ensureDirs(into: string, rel: string): void {
 }
 
 /** Pull from OWNER's space. */
-export async function pull(opts: { owner: string; me: Identity; store?: string; into?: string }): Promise<PullResult> {
+export async function pull(opts: { owner: string; me: Identity; store?: string; into?: string; dht?: boolean; log?: (m: string) => void }): Promise<PullResult> {
   const owner = parsePubkey(opts.owner);
   const ownerZ = toZ32(owner);
   const prev = readReaderState(ownerZ);
@@ -152,6 +152,12 @@ export async function pull(opts: { owner: string; me: Identity; store?: string; 
     state.into = into;
     const access = await loadAccess(store, space, owner, opts.me, state.policy_seq);
     const { batches, positions } = await verifyLogs(store, access, state.writers);
+    if (opts.dht) {
+      const { checkFresh, resolveFreshness } = await import('./freshness.ts');
+      const record = await resolveFreshness(formatPubkey(owner), opts.log ?? (() => {}));
+      if (record !== undefined) checkFresh(record, space, ownerZ, positions);
+      else opts.log?.(`no _ccctx record of ${formatPubkey(owner)} on the DHT: freshness not checked`);
+    }
     mkdirSync(into, { recursive: true, mode: 0o755 });
     stage = mkdtempSync(join(into, INCOMING));
     const fetched = await fetchObjects(store, access, batches, stage);

@@ -25,10 +25,12 @@ export interface PushResult {
   bytes: number;
   unchanged: boolean;
   paths: { path: string; change: string }[];
+  /** With --dht (owner): the `_ccctx` value published. */
+  freshness?: string;
 }
 
 /** Push a working folder's changes. `minPolicySeq` is what this machine already saw. */
-export async function push(dir: string, me: Identity, opts: { minPolicySeq?: number; now?: number } = {}): Promise<PushResult> {
+export async function push(dir: string, me: Identity, opts: { minPolicySeq?: number; now?: number; dht?: boolean; log?: (m: string) => void } = {}): Promise<PushResult> {
   const cfg = readSpaceConfig(dir);
   const owner = parsePubkey(cfg.owner);
   const store = await openStore(cfg.store);
@@ -105,6 +107,11 @@ export async function push(dir: string, me: Identity, opts: { minPolicySeq?: num
     }
     index.policy_seq = access.policy.seq;
     writeIndex(dir, index);
+    if (opts.dht && meZ === toZ32(owner) && index.hash) {
+      const { freshnessValue, publishFreshness } = await import('./freshness.ts');
+      result.freshness = freshnessValue(space, index.seq, index.hash);
+      await publishFreshness(me, result.freshness, opts.log ?? (() => {}));
+    }
     return result;
   } finally {
     await store.release();
