@@ -22,6 +22,7 @@ const USAGE = `Usage:
   cc-context mail read [--since ID] [--space OWNER]
   cc-context mail watch [--interval S] [--space OWNER]
   cc-context mcp [--space OWNER] [--work DIR]
+  cc-context share DIR --with NAME [--read-only] [--store STORE] [--json]
 
 Shares a context folder (CLAUDE.md, notes, skills, any files) with peers
 through a store that holds only ciphertext: a folder or an rclone remote
@@ -43,6 +44,8 @@ Commands:
   mail read             verified messages to you, NDJSON (gaps shown, replays refused)
   mail watch            like read, then keep printing new messages
   mcp                   serve the context and the mailbox to Claude Code (MCP, stdio)
+  share DIR             porcelain: init if needed, grant NAME rw (or r) on the
+                        whole space, push, and print the command the peer runs
 
 Options:
   --store STORE         a folder path or rclone:REMOTE:PATH
@@ -54,8 +57,11 @@ Options:
   --since ID            mail read: only messages after this id
   --interval S          mail watch: seconds between checks (default 5)
   --work DIR            mcp: the folder writes go to and are pushed from
-  --dht                 push (owner): publish the _ccctx freshness record on the
-                        DHT; pull: check the store is not behind it
+  --with NAME           share: the peer to share with (a name or pk:…)
+  --read-only           share: grant r instead of rw
+  --json                share: print JSON instead of text
+  --dht                 push, share (owner): publish the _ccctx freshness record
+                        on the DHT; pull: check the store is not behind it
   --into DIR            pull: where the files land (default
                         $XDG_STATE_HOME/cckit/context/<owner>/files); read-only
   --passphrase-fd N     read the key file's passphrase from file descriptor N
@@ -198,6 +204,21 @@ run(NAME, USAGE, async (argv) => {
       const { VERSION } = await import('../../lib/cli/run.ts');
       const owner = flags.space === undefined ? undefined : formatPubkey(await resolvePeer(flags.space));
       await serveMcp(await me(flags), { cwd: resolve('.'), owner, work: flags.work ? resolve(flags.work) : undefined, version: VERSION });
+      return;
+    }
+    case 'share': {
+      const { flags, positionals } = parse(
+        NAME,
+        rest,
+        { ...COMMON, with: { type: 'string' }, 'read-only': { type: 'boolean' }, store: { type: 'string' }, json: { type: 'boolean' }, dht: { type: 'boolean' } },
+        { maxPositionals: 1 },
+      );
+      if (positionals.length !== 1) throw usageError('share needs DIR', `for example: ${NAME} share ./context --with alice --store ~/Sync/ctx`);
+      if (!flags.with) throw usageError('share needs --with NAME');
+      const { share, shareText } = await import('../../lib/context/share.ts');
+      const r = await share({ dir: resolve(positionals[0]), peer: flags.with, readOnly: !!flags['read-only'], store: flags.store, me: await me(flags), dht: !!flags.dht, log: (m) => warn(NAME, m) });
+      if (flags.json) writeJson(r);
+      else process.stdout.write(shareText(r));
       return;
     }
     default:

@@ -208,3 +208,56 @@ apush() { ctx alice push "$SPACE"; }
   [ ! -e "$BATS_TEST_TMPDIR/alice/.claude/settings.json" ]
   [ ! -e "$SPACE/.mcp.json" ]
 }
+
+@test "share: init if needed, grant, push, and the one command the peer runs works as printed" {
+  dir="$BATS_TEST_TMPDIR/ctx2"; mkdir -p "$dir"; echo "shared rules" > "$dir/CLAUDE.md"
+  run ctx alice share "$dir" --with bob --store "$BATS_TEST_TMPDIR/store2"
+  assert_success
+  assert_output --partial "read and write"
+  cmd=$(echo "$output" | tail -1 | sed 's/^ *//')
+  [[ "$cmd" == "cc-context pull $(pubkey_of alice) --store $BATS_TEST_TMPDIR/store2" ]]
+  run as_machine bob bash -c "$cmd"
+  assert_success
+  [ "$(cat "$(pulled_dir bob alice)/CLAUDE.md")" = "shared rules" ]
+  # Again, read-only for carol, as JSON: no new space, no --store needed.
+  run ctx alice share "$dir" --with carol --read-only --json
+  assert_success
+  [ "$(echo "$output" | json_field created)" = false ]
+  [ "$(echo "$output" | json_field right)" = r ]
+  run --separate-stderr ctx alice share "$BATS_TEST_TMPDIR/nope-not-a-space" --with bob
+  [ "$status" -eq 2 ]; assert_one_error cc-context
+}
+
+@test "bad input: one error line, the right exit code" {
+  run --separate-stderr ctx alice
+  [ "$status" -eq 2 ]; assert_one_error cc-context
+  run --separate-stderr ctx alice frobnicate
+  [ "$status" -eq 2 ]; assert_one_error cc-context
+  run --separate-stderr ctx alice grant bob /notes rwx --dir "$SPACE"
+  [ "$status" -eq 2 ]; assert_one_error cc-context
+  run --separate-stderr ctx alice grant nobody /notes r --dir "$SPACE"
+  [ "$status" -eq 2 ]; assert_one_error cc-context
+  run --separate-stderr ctx alice grant bob /../etc r --dir "$SPACE"
+  [ "$status" -eq 2 ]; assert_one_error cc-context
+  run --separate-stderr ctx alice init "$SPACE" --store "$STORE"
+  [ "$status" -eq 1 ]; assert_one_error cc-context
+  run --separate-stderr ctx alice init "$BATS_TEST_TMPDIR/other"
+  [ "$status" -eq 2 ]; assert_one_error cc-context
+  run --separate-stderr ctx bob pull alice
+  [ "$status" -eq 2 ]; assert_one_error cc-context
+  run --separate-stderr ctx bob pull alice --store "$BATS_TEST_TMPDIR/empty-store"
+  [ "$status" -eq 3 ]; assert_one_error cc-context
+  run --separate-stderr ctx bob push "$BATS_TEST_TMPDIR"
+  [ "$status" -eq 2 ]; assert_one_error cc-context
+  run --separate-stderr ctx bob revoke carol --dir "$SPACE"
+  [ "$status" -ne 0 ]; assert_one_error cc-context
+  run --separate-stderr ctx alice revoke carol --dir "$SPACE"
+  [ "$status" -eq 3 ]; assert_one_error cc-context
+  run --separate-stderr ctx bob pull alice --store rclone:bad
+  [ "$status" -eq 2 ]; assert_one_error cc-context
+  # A broken authz file is named with its line.
+  echo "[/x]" >> "$SPACE/.cckit/authz"; echo "bob == r" >> "$SPACE/.cckit/authz"
+  run --separate-stderr ctx alice grant bob /notes r --dir "$SPACE"
+  [ "$status" -eq 1 ]; assert_one_error cc-context
+  [[ "$stderr" == *"authz:"* ]]
+}
