@@ -5,7 +5,7 @@
  * Sealing and opening stream in 1 MiB blocks, so memory stays flat whatever
  * the file size.
  */
-import { closeSync, openSync, readSync, writeSync, fsyncSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync, unlinkSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   encodeHeader,
@@ -13,6 +13,8 @@ import {
   INTRO,
   integrityError,
   newFileKey,
+  openBytes,
+  sealBytes,
   PAYLOAD_NONCE_SIZE,
   parseHeader,
   payloadKey,
@@ -104,8 +106,9 @@ export function sealObject(src: string | null, header: ObjectHeader, recipient: 
       size += writeAll(out, sealer.push(zeros.subarray(0, n)), hash);
       pad -= n;
     }
+    // No fsync per object: 10,000 of them cost minutes. Objects are written before the batch
+    // that names them, and a torn object reads as withheld or tampered, never as wrong data.
     size += writeAll(out, sealer.finish(), hash);
-    fsyncSync(out);
   } catch (err) {
     sealer.dispose();
     closeSync(out);
@@ -223,7 +226,6 @@ export function openObject(path: string, secrets: Uint8Array[], dest: string | n
     if (!header) throw bad('no object header');
     const hdr = header as ObjectHeader;
     if (!hdr.deleted && (written !== hdr.size || sha.digest('hex') !== hdr.sha256)) throw bad('content does not match its header');
-    if (out !== undefined) fsyncSync(out);
     return hdr;
   } catch (err) {
     if (out !== undefined) {
@@ -236,4 +238,44 @@ export function openObject(path: string, secrets: Uint8Array[], dest: string | n
     if (out !== undefined) closeSync(out);
     closeSync(fd);
   }
+}
+
+// ── whole objects in memory: the fast path for small files ───────────────
+
+/** Files up to this size are sealed and opened in memory (bounded by the I/O pool). */
+export const SMALL_OBJECT = 1 << 20;
+
+/** Seal `content` (null for a deletion) with `header` to `recipient` in memory; returns the object and its name. */
+export function sealObjectBytes(content: Buffer | null, header: ObjectHeader, recipient: Uint8Array): { data: Buffer; hash: string } {
+  const hj = Buffer.from(JSON.stringify(header), 'utf8');
+  const total = 4 + hj.length + header.size;
+  const plain = Buffer.alloc(padmeLength(total)); // zeros: the padding
+  plain.writeUInt32BE(hj.length, 0);
+  hj.copy(plain, 4);
+  if (content) content.copy(plain, 4 + hj.length);
+  const data = sealBytes(plain, [recipient]);
+  plain.fill(0);
+  return { data, hash: createHash('sha256').update(data).digest('hex') };
+}
+
+/** Open an object held in memory: the same checks as `openObject`. */
+export function openObjectBytes(data: Buffer, secrets: Uint8Array[], what: string): { header: ObjectHeader; content: Buffer } {
+  const bad = (why: string) => integrityError('ERR_CTX_OBJECT', `${what}: ${why}`, 'the store may have tampered with it');
+  const plain = openBytes(data, secrets, what);
+  if (plain.length < 4) throw bad('truncated');
+  const hlen = plain.readUInt32BE(0);
+  if (hlen > MAX_OBJECT_HEADER || 4 + hlen > plain.length) throw bad('object header too large');
+  let h: ObjectHeader;
+  try {
+    h = JSON.parse(plain.subarray(4, 4 + hlen).toString('utf8'));
+  } catch {
+    throw bad('object header is not JSON');
+  }
+  if (!h || typeof h.path !== 'string' || !Number.isSafeInteger(h.size) || h.size < 0 || typeof h.sha256 !== 'string') throw bad('object header is malformed');
+  const size = h.deleted ? 0 : h.size;
+  if (4 + hlen + size > plain.length) throw bad('content does not match its header');
+  const content = plain.subarray(4 + hlen, 4 + hlen + size);
+  if (plain.subarray(4 + hlen + size).some((b) => b !== 0)) throw bad('padding is not zeros');
+  if (!h.deleted && createHash('sha256').update(content).digest('hex') !== h.sha256) throw bad('content does not match its header');
+  return { header: h, content };
 }

@@ -7,13 +7,19 @@
 import { authError, CliError, EXIT } from '../cli/errors.ts';
 import { fingerprint, formatPubkey, parsePubkey, toZ32, type Identity } from '../identity/identity.ts';
 import { loadAccess, metaRecipient, zoneFor } from './policy.ts';
-import { findChanges } from './scan.ts';
+import { findChanges, type Change } from './scan.ts';
 import { readIndex, readSpaceConfig, readSpaceFile, writeIndex } from './space.ts';
 import { openStore } from './store.ts';
-import { sealObject } from './objects.ts';
-import { objectKey, writerTag } from './tags.ts';
+import { readFile, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { sealObject, sealObjectBytes, SMALL_OBJECT } from './objects.ts';
+import { inPool } from './pool.ts';
+import { objectKey, sha256hex, writerTag } from './tags.ts';
 import { appendBatch, checkHead, type BatchEntry } from './writer-log.ts';
 import { readReaderState } from './reader-state.ts';
+
+/** Files in flight at once: enough to hide disk latency, few enough to bound memory (x 1 MiB). */
+const IO_PARALLEL = 16;
 
 /** What a push reports. */
 export interface PushResult {
@@ -64,20 +70,43 @@ export async function push(dir: string, me: Identity, opts: { minPolicySeq?: num
     const entries: BatchEntry[] = [];
     const versions = new Map<string, string>();
     let bytes = 0;
-    for (const c of changes) {
+    // Small files: read, seal and write several at a time (I/O latency bound); large ones streamed, one by one.
+    const sealOne = async (c: Change): Promise<{ key: string; path: string; entry: BatchEntry }> => {
       const zone = zoneFor(access.policy.zones, c.path);
       const prev = index.files[c.path]?.version ?? pulled?.files[c.path]?.version ?? null;
+      const header = { path: c.path, size: c.size, mtime: c.mtime, sha256: c.sha256, prev, ...(c.kind === 'deleted' ? { deleted: true } : {}) };
+      const recipient = Buffer.from(zone.recipient, 'base64');
       const tmp = store.stageFile();
-      const { hash, size } = sealObject(
-        c.local,
-        { path: c.path, size: c.size, mtime: c.mtime, sha256: c.sha256, prev, ...(c.kind === 'deleted' ? { deleted: true } : {}) },
-        Buffer.from(zone.recipient, 'base64'),
-        tmp,
-      );
-      staged.push({ key: objectKey(hash), path: tmp });
-      entries.push({ z: zone.id, e: zone.epoch, o: hash, n: size });
-      versions.set(c.path, hash);
-      bytes += size;
+      temps.push(tmp);
+      let hash: string;
+      let size: number;
+      if (c.local === null || c.size <= SMALL_OBJECT) {
+        const content = c.local === null ? null : await readFile(c.local);
+        if (content && (content.length !== c.size || sha256hex(content) !== c.sha256)) {
+          throw new CliError('ERR_CTX_FILE_CHANGED', `${c.path} changed while it was being pushed`, EXIT.FAILURE, 'run cc-context push again');
+        }
+        const o = sealObjectBytes(content, header, recipient);
+        await writeFile(tmp, o.data, { flag: 'wx' });
+        hash = o.hash;
+        size = o.data.length;
+      } else {
+        ({ hash, size } = sealObject(c.local, header, recipient, tmp));
+      }
+      return { key: objectKey(hash), path: tmp, entry: { z: zone.id, e: zone.epoch, o: hash, n: size } };
+    };
+    let sealed: { key: string; path: string; entry: BatchEntry }[];
+    const temps: string[] = [];
+    try {
+      sealed = await inPool(changes, IO_PARALLEL, sealOne);
+    } catch (err) {
+      for (const t of temps) rmSync(t, { force: true }); // nothing half-made is left in the store
+      throw err;
+    }
+    for (const [i, c] of changes.entries()) {
+      staged.push({ key: sealed[i].key, path: sealed[i].path });
+      entries.push(sealed[i].entry);
+      versions.set(c.path, sealed[i].entry.o);
+      bytes += sealed[i].entry.n;
     }
     const result: PushResult = {
       space,

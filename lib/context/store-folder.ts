@@ -5,6 +5,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { rename } from 'node:fs/promises';
+import { inPool } from './pool.ts';
 import { randomBytes } from 'node:crypto';
 import { CliError, EXIT } from '../cli/errors.ts';
 import { checkKey, type Store } from './store.ts';
@@ -69,26 +71,27 @@ export class FolderStore implements Store {
     rmSync(this.path(key), { force: true });
   }
 
+  private staged = false;
+
   stageFile(): string {
     const dir = join(this.root, 'o');
     try {
-      mkdirSync(dir, { recursive: true });
+      if (!this.staged) mkdirSync(dir, { recursive: true });
+      this.staged = true;
     } catch (err) {
       throw storeError(this.root, err);
     }
     return join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
   }
 
-  /** Staged files sit beside their final names: a rename each. */
+  /** Staged files sit on the store's file system: a rename each, several at a time. */
   async commit(staged: { key: string; path: string }[]): Promise<void> {
-    for (const s of staged) {
-      try {
-        const p = this.path(s.key);
-        mkdirSync(dirname(p), { recursive: true });
-        renameSync(s.path, p);
-      } catch (err) {
-        throw storeError(this.root, err);
-      }
+    const dirs = new Set(staged.map((s) => dirname(this.path(s.key))));
+    try {
+      for (const d of dirs) mkdirSync(d, { recursive: true });
+      await inPool(staged, 16, (s) => rename(s.path, this.path(s.key)));
+    } catch (err) {
+      throw storeError(this.root, err);
     }
   }
 
