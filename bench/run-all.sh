@@ -16,3 +16,6 @@ bash bench/raw-throughput.sh "${RAW_MIB:-256}"
 echo
 echo "== DHT: publish and resolve on a 50-node local testnet vs a bare bittorrent-dht get (target <= 1.2x)"
 bash bench/dht-latency.sh
+echo
+echo "== context: cc-context push/pull of ${CTX_FILES:-10000} files / ${CTX_MB:-100} MB vs rclone copy (target <= 2x; incremental <= 5 %; RSS <= 150 MB)"
+bash bench/context-sync.sh "${CTX_FILES:-10000}" "${CTX_MB:-100}"

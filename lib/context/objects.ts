@@ -121,11 +121,14 @@ export function sealObject(src: string | null, header: ObjectHeader, recipient: 
   return { hash: hash.digest('hex'), size };
 }
 
+/** One read buffer for hashFile (synchronous, so never shared by two calls): no 1 MiB garbage per file. */
+const HASH_BUF = Buffer.allocUnsafe(BLOCK);
+
 /** SHA-256 of a file, streamed (to check an object's name before opening it). */
 export function hashFile(path: string): string {
   const fd = openSync(path, 'r');
   const h = createHash('sha256');
-  const buf = Buffer.allocUnsafe(BLOCK);
+  const buf = HASH_BUF;
   try {
     for (;;) {
       const n = readSync(fd, buf, 0, BLOCK, null);

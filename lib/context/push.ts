@@ -12,7 +12,7 @@ import { readIndex, readSpaceConfig, readSpaceFile, writeIndex } from './space.t
 import { openStore } from './store.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
-import { sealObject, sealObjectBytes, SMALL_OBJECT } from './objects.ts';
+import { hashFile, sealObject, sealObjectBytes, SMALL_OBJECT } from './objects.ts';
 import { inPool } from './pool.ts';
 import { objectKey, sha256hex, writerTag } from './tags.ts';
 import { appendBatch, checkHead, type BatchEntry } from './writer-log.ts';
@@ -74,14 +74,16 @@ export async function push(dir: string, me: Identity, opts: { minPolicySeq?: num
     const sealOne = async (c: Change): Promise<{ key: string; path: string; entry: BatchEntry }> => {
       const zone = zoneFor(access.policy.zones, c.path);
       const prev = index.files[c.path]?.version ?? pulled?.files[c.path]?.version ?? null;
-      const header = { path: c.path, size: c.size, mtime: c.mtime, sha256: c.sha256, prev, ...(c.kind === 'deleted' ? { deleted: true } : {}) };
       const recipient = Buffer.from(zone.recipient, 'base64');
       const tmp = store.stageFile();
       temps.push(tmp);
       let hash: string;
       let size: number;
-      if (c.local === null || c.size <= SMALL_OBJECT) {
-        const content = c.local === null ? null : await readFile(c.local);
+      const small = c.local === null || c.size <= SMALL_OBJECT;
+      const content = small && c.local !== null ? await readFile(c.local) : null;
+      if (c.local !== null && c.sha256 === '') c.sha256 = content ? sha256hex(content) : hashFile(c.local);
+      const header = { path: c.path, size: c.size, mtime: c.mtime, sha256: c.sha256, prev, ...(c.kind === 'deleted' ? { deleted: true } : {}) };
+      if (small) {
         if (content && (content.length !== c.size || sha256hex(content) !== c.sha256)) {
           throw new CliError('ERR_CTX_FILE_CHANGED', `${c.path} changed while it was being pushed`, EXIT.FAILURE, 'run cc-context push again');
         }

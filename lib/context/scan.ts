@@ -14,6 +14,7 @@ export interface Change {
   local: string | null; // file on disk, null for a deletion
   size: number;
   mtime: number;
+  /** '' until push reads the file (new files and size changes are not hashed by the scan). */
   sha256: string;
   kind: 'new' | 'modified' | 'deleted';
 }
@@ -45,6 +46,11 @@ export function findChanges(dir: string, index: PushIndex): { changes: Change[];
   for (const [path, f] of files) {
     const prev = index.files[path];
     if (prev && !prev.deleted && prev.size === f.size && prev.mtime === f.mtime) continue;
+    if (!prev || prev.deleted || prev.size !== f.size) {
+      // Certainly changed: the content hash is taken when push reads the file anyway.
+      changes.push({ path, local: f.local, size: f.size, mtime: f.mtime, sha256: '', kind: prev && !prev.deleted ? 'modified' : 'new' });
+      continue;
+    }
     const sha256 = hashFile(f.local);
     if (prev && !prev.deleted && prev.sha256 === sha256) {
       touched.set(path, { mtime: f.mtime });
