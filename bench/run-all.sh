@@ -22,3 +22,6 @@ bash bench/dht-latency.sh
 echo
 echo "== pairing: cc-pair code -> both peers stored on a 20-node HyperDHT testnet vs bare hyperdht connect + echo (target <= 1.5x); CPace alone (target <= 5 ms)"
 node --import tsx bench/pair.mjs --runs "${PAIR_RUNS:-10}"
+echo
+echo "== context: cc-context push/pull of ${CTX_FILES:-10000} files / ${CTX_MB:-100} MB vs rclone copy (target <= 2x; incremental <= 5 %; RSS <= 150 MB)"
+bash bench/context-sync.sh "${CTX_FILES:-10000}" "${CTX_MB:-100}"

@@ -81,11 +81,22 @@ function badHeader(why: string): CliError {
 /** The X25519 public key of a raw secret scalar (clamped, as age does). */
 export const x25519PublicFromSecret = x25519PublicOf;
 
+/**
+ * The last peer key as a KeyObject: sealing thousands of objects to one
+ * recipient (cc-context) would otherwise parse the same key every time.
+ */
+let lastPeer: { raw: Buffer; key: KeyObject } | undefined;
+
+function peerKey(peer: Uint8Array): KeyObject {
+  if (!lastPeer || !lastPeer.raw.equals(peer)) lastPeer = { raw: Buffer.from(peer), key: x25519PublicKey(peer) };
+  return lastPeer.key;
+}
+
 /** X25519 shared secret; a low-order peer point gives all zeros, which age forbids. */
 function sharedSecret(priv: KeyObject, peer: Uint8Array): Buffer | null {
   let shared: Buffer;
   try {
-    shared = diffieHellman({ privateKey: priv, publicKey: x25519PublicKey(peer) });
+    shared = diffieHellman({ privateKey: priv, publicKey: peerKey(peer) });
   } catch {
     return null; // OpenSSL refuses low-order points itself
   }

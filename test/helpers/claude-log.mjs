@@ -5,6 +5,8 @@
 //                                                   -1 for the last): one "role: text" line per
 //                                                   text block, Claude Code's <system-reminder>
 //                                                   context blocks left out
+//   node test/helpers/claude-log.mjs LOG results N  the text of every tool_result in request N,
+//                                                   one line each: "[tool_result] text"
 import { readFileSync } from 'node:fs';
 
 const [log, what, nth] = process.argv.slice(2);
@@ -31,7 +33,22 @@ if (what === 'count') {
       else if (b.type === 'tool_result') console.log(`${m.role}: [tool_result]`);
     }
   }
+} else if (what === 'results') {
+  const n = Number(nth);
+  const req = n < 0 ? requests[requests.length + n] : requests[n - 1];
+  if (!req) {
+    console.error(`claude-log: no request ${nth} (have ${requests.length})`);
+    process.exit(1);
+  }
+  for (const m of req.body.messages ?? []) {
+    if (typeof m.content === 'string') continue;
+    for (const b of m.content) {
+      if (b.type !== 'tool_result') continue;
+      const parts = typeof b.content === 'string' ? [b.content] : (b.content ?? []).filter((c) => c.type === 'text').map((c) => c.text);
+      console.log(`[tool_result${b.is_error ? ' error' : ''}] ${parts.join(' ').replace(/\n/g, ' ')}`);
+    }
+  }
 } else {
-  console.error('usage: claude-log.mjs LOG count | turns N');
+  console.error('usage: claude-log.mjs LOG count | turns N | results N');
   process.exit(2);
 }

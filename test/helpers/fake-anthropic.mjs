@@ -15,6 +15,10 @@
 // with a tool_use running CMD (stop_reason tool_use); the CLI runs it (allow
 // it with --allowedTools Bash) and sends the result, which gets a text reply.
 // That is how a test runs a command inside a real Claude Code session.
+// With --tool NAME=JSON (repeatable) the requests are answered, in order,
+// with a tool_use of NAME (e.g. an MCP tool, mcp__SERVER__TOOL) and that
+// input, each on the first request that offers a tool of that name; the
+// tool's result then arrives in the next request (see claude-log.mjs).
 import { createServer } from 'node:http';
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -25,11 +29,26 @@ const { values: opts } = parseArgs({
     timeout: { type: 'string', default: '60' },
     reply: { type: 'string', default: 'REPLY' },
     bash: { type: 'string' },
+    tool: { type: 'string', multiple: true },
   },
 });
 const timeoutMs = Math.max(1, Number(opts.timeout) || 60) * 1000;
 let messageCount = 0;
 let bashSent = false;
+const toolScript = (opts.tool ?? []).map((spec) => {
+  const eq = spec.indexOf('=');
+  return { name: spec.slice(0, eq), input: JSON.parse(spec.slice(eq + 1)) };
+});
+let toolNext = 0;
+
+/** The next scripted tool call, when this request offers that tool. */
+function scriptedTool(json) {
+  if (toolNext >= toolScript.length || !json || !json.stream || !Array.isArray(json.tools)) return undefined;
+  const t = toolScript[toolNext];
+  if (!json.tools.some((x) => x && x.name === t.name)) return undefined;
+  toolNext += 1;
+  return t;
+}
 
 function log(entry) {
   if (opts.log) appendFileSync(opts.log, JSON.stringify({ t: Date.now(), ...entry }) + '\n');
@@ -114,7 +133,10 @@ const server = createServer(async (req, res) => {
     const id = `msg_fake_${messageCount}`;
     const model = (json && json.model) || 'claude-fake';
     const text = `${opts.reply} #${messageCount}`;
-    if (wantsBash(json)) {
+    const scripted = scriptedTool(json);
+    if (scripted) {
+      sse(res, messageEvents(id, model, { tool: scripted.name, input: scripted.input }));
+    } else if (wantsBash(json)) {
       bashSent = true;
       sse(res, messageEvents(id, model, { tool: 'Bash', input: { command: opts.bash, description: 'run the test command' } }));
     } else if (json && json.stream) {

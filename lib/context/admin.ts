@@ -1,0 +1,129 @@
+/**
+ * The owner's commands on a space: `init` (a folder becomes a space on a
+ * store), `grant` and `revoke` (edit the authz file, compile, publish).
+ * The authz file and the keys stay in `DIR/.cckit/`; the store gets only
+ * the sealed policy and grants.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError, EXIT, usageError } from '../cli/errors.ts';
+import { formatPubkey, toZ32, type Identity } from '../identity/identity.ts';
+import { writeFileAtomic } from '../secure-file.ts';
+import { resolvePeer } from '../pair/peers.ts';
+import { normalizeSpacePath, parseAuthz, removeRules, setRule, type Right } from './authz.ts';
+import { checkNotOwner, compile, publishPolicy, resolveNames } from './compile.ts';
+import { emptyKeys, readOwnerKeys, writeOwnerKeys } from './owner-keys.ts';
+import { isSpace, metaDir, newSpaceId, readSpaceConfig, writeSpaceConfig, writeSpaceFile } from './space.ts';
+import { openStore } from './store.ts';
+
+const AUTHZ_TEMPLATE = `# Who may read (r) and write (w) which path of this space (svn authz style).
+# [/path] sections; NAME = r|w|rw (a peer name or pk:…); * = every peer named in this file.
+# The most specific section wins; anyone unlisted gets nothing. The owner always has rw.
+# Edit with 'cc-context grant' / 'cc-context revoke' (they publish the change).
+`;
+
+/** Paths of the owner's local files. */
+function files(dir: string) {
+  const m = metaDir(dir);
+  return { authz: join(m, 'authz'), keys: join(m, 'keys.json') };
+}
+
+/** What init, grant and revoke report. */
+export interface AdminResult {
+  space: string;
+  owner: string;
+  store: string;
+  dir: string;
+  policy_seq: number;
+  zones: { path: string; epoch: number; readers: string[]; writers: string[] }[];
+  revoked?: string[];
+}
+
+async function recompile(dir: string, me: Identity, authz: string): Promise<AdminResult> {
+  const cfg = readSpaceConfig(dir);
+  if (cfg.role !== 'owner' || cfg.owner !== formatPubkey(me.publicKey)) {
+    throw new CliError('ERR_NOT_OWNER', `only the owner (${cfg.owner}) can change who has access`, EXIT.AUTH);
+  }
+  const f = files(dir);
+  const keys = readOwnerKeys(f.keys);
+  const sections = parseAuthz(authz, '.cckit/authz');
+  const names = await resolveNames(sections, resolvePeer);
+  const ownerZ = toZ32(me.publicKey);
+  for (const z of names.values()) checkNotOwner(z, ownerZ);
+  const c = compile({ authz, names, keys, owner: ownerZ, space: cfg.space, now: Math.floor(Date.now() / 1000) });
+  const store = await openStore(cfg.store);
+  try {
+    // Keys first: a crash after publishing must not lose the epoch secrets the store now refers to.
+    writeOwnerKeys(f.keys, c.keys);
+    await publishPolicy(store, c, me);
+  } finally {
+    await store.release();
+  }
+  writeFileAtomic(f.authz, Buffer.from(authz), { mode: 0o600, overwrite: true });
+  const byKey = new Map([...names].map(([n, z]) => [z, n]));
+  const show = (z: string) => (z === ownerZ ? 'owner' : byKey.get(z) ?? `pk:${z}`);
+  return {
+    space: cfg.space,
+    owner: cfg.owner,
+    store: cfg.store,
+    dir,
+    policy_seq: c.policy.seq,
+    zones: c.policy.zones.map((z) => ({
+      path: z.path,
+      epoch: z.epoch,
+      readers: c.keys.readers[z.path].map(show),
+      writers: z.writers.map(show),
+    })),
+    ...(c.removed.length ? { revoked: c.removed.map((z) => `pk:${z}`) } : {}),
+  };
+}
+
+/** Make `dir` a space owned by `me` on `storeSpec`. */
+export async function init(dir: string, storeSpec: string, me: Identity): Promise<AdminResult> {
+  if (!existsSync(dir)) throw new CliError('ERR_NO_DIR', `no such folder: ${dir}`, EXIT.NOT_FOUND);
+  if (isSpace(dir)) throw new CliError('ERR_CTX_EXISTS', `${dir} is already a shared space`, EXIT.FAILURE, "see 'cc-context status'");
+  const store = await openStore(storeSpec);
+  const space = newSpaceId();
+  try {
+    if (await store.read('cckit-space.json')) throw new CliError('ERR_CTX_STORE_USED', `the store ${storeSpec} already holds a space`, EXIT.FAILURE, 'use an empty folder or remote path for each space');
+    await writeSpaceFile(store, space, me);
+  } finally {
+    await store.release();
+  }
+  const f = files(dir);
+  writeOwnerKeys(f.keys, emptyKeys());
+  writeSpaceConfig(dir, { v: 1, space, owner: formatPubkey(me.publicKey), store: store.spec, role: 'owner' });
+  return recompile(dir, me, AUTHZ_TEMPLATE);
+}
+
+function readAuthz(dir: string): string {
+  try {
+    return readFileSync(files(dir).authz, 'utf8');
+  } catch {
+    throw new CliError('ERR_NOT_OWNER', `no authz file in ${metaDir(dir)}`, EXIT.NOT_FOUND, 'grant and revoke run in the owner\'s space folder');
+  }
+}
+
+/** `grant NAME PATH r|w|rw`. */
+export async function grant(dir: string, me: Identity, name: string, path: string, right: Right): Promise<AdminResult> {
+  if (right === '') throw usageError('a grant needs r, w or rw', "use 'cc-context revoke' to take access away");
+  if (name === '*') throw usageError("'*' is edited in the authz file itself", `edit ${files(dir).authz}, then run cc-context grant for any peer to publish`);
+  await resolvePeer(name); // an unknown name fails before the file changes
+  return recompile(dir, me, setRule(readAuthz(dir), normalizeSpacePath(path), name, right));
+}
+
+/** `revoke NAME [PATH]`: remove NAME's lines (matched by key, so a pk: also removes its peer name). */
+export async function revoke(dir: string, me: Identity, name: string, path?: string): Promise<AdminResult> {
+  const target = toZ32(await resolvePeer(name));
+  let text = readAuthz(dir);
+  const names = await resolveNames(parseAuthz(text), resolvePeer);
+  let removed = 0;
+  for (const [who, z] of names) {
+    if (z !== target) continue;
+    const r = removeRules(text, who, path === undefined ? undefined : normalizeSpacePath(path));
+    text = r.text;
+    removed += r.removed;
+  }
+  if (removed === 0) throw new CliError('ERR_CTX_NO_RULE', `${name} has no rule${path ? ` in [${normalizeSpacePath(path)}]` : ''}`, EXIT.NOT_FOUND);
+  return recompile(dir, me, text);
+}

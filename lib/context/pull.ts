@@ -1,0 +1,209 @@
+/**
+ * `cc-context pull OWNER`: fetch what this key may read from the owner's
+ * space, verify all of it (policy, grant, heads, chains, objects), then —
+ * only when everything checked — move the files into a read-only folder of
+ * their own and remember where each chain stood. A failure leaves the
+ * folder and the state exactly as they were.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { authError, notFound, usageError } from '../cli/errors.ts';
+import { fingerprint, formatPubkey, parsePubkey, toZ32, type Identity } from '../identity/identity.ts';
+import { normalizeSpacePath } from './authz.ts';
+import { hashFile, openObject, openObjectBytes, SMALL_OBJECT, type ObjectHeader } from './objects.ts';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { inPool } from './pool.ts';
+import { loadAccess, zoneFor, type Access } from './policy.ts';
+import { defaultInto, readReaderState, writeReaderState, type KnownFile, type ReaderState } from './reader-state.ts';
+import { readSpaceFile } from './space.ts';
+import { openStore, type Store } from './store.ts';
+import { objectKey, sha256hex } from './tags.ts';
+import { verifyLogs, type VerifiedBatch } from './verify-logs.ts';
+
+/** What a pull reports. */
+export interface PullResult {
+  owner: string;
+  space: string;
+  store: string;
+  into: string;
+  policy_seq: number;
+  updated: string[];
+  deleted: string[];
+  conflicts: string[];
+  files: number;
+}
+
+/** The staging folder inside `into`, so renames stay on one file system. */
+const INCOMING = '.cckit-incoming-';
+const MAX_ANCESTORS = 64;
+
+/** A verified file version ready to apply. */
+interface Fetched {
+  header: ObjectHeader;
+  version: string;
+  writer: string;
+  time: number;
+  staged: string | null;
+}
+
+/** Open and check every object the new batches name that this key can read. */
+export async function fetchObjects(store: Store, access: Access, batches: VerifiedBatch[], stage: string | null): Promise<Fetched[]> {
+  const wanted = batches.flatMap((b) => b.body.entries.filter((e) => access.readKeys.has(e.z)).map((e) => ({ b, e })));
+  const local = await store.fetch([...new Set(wanted.map((w) => objectKey(w.e.o)))]);
+  return inPool(wanted, 16, async ({ b, e }, n): Promise<Fetched> => {
+    const who = formatPubkey(parsePubkey(b.head.writer));
+    const p = local.get(objectKey(e.o));
+    if (!p) throw notFound('ERR_CTX_WITHHELD', `object ${e.o.slice(0, 12)} written by ${who} is missing from the store (withheld)`, 'the store is withholding data; try again later');
+    const secret = access.readKeys.get(e.z)?.get(e.e);
+    if (!secret) throw authError('ERR_CTX_EPOCH', `no key for epoch ${e.e} of a zone (object ${e.o.slice(0, 12)})`);
+    const dest = stage ? join(stage, String(n)) : null;
+    const what = `object ${e.o.slice(0, 12)}`;
+    const mismatch = () => authError('ERR_CTX_OBJECT', `object ${e.o.slice(0, 12)} does not match its name (modified or swapped)`, 'the store tampered with it');
+    let header: ObjectHeader;
+    if ((await stat(p)).size <= SMALL_OBJECT + 64 * 1024) {
+      const data = await readFile(p);
+      if (sha256hex(data) !== e.o) throw mismatch();
+      const o = openObjectBytes(data, [secret], what);
+      header = o.header;
+      if (dest && !header.deleted) await writeFile(dest, o.content, { flag: 'wx', mode: 0o600 });
+    } else {
+      if (hashFile(p) !== e.o) throw mismatch();
+      header = openObject(p, [secret], dest, what);
+    }
+    let path: string;
+    try {
+      path = normalizeSpacePath(header.path);
+    } catch {
+      path = '';
+    }
+    if (path !== header.path || path === '/' || path.split('/')[1].startsWith(INCOMING)) throw authError('ERR_CTX_OBJECT', `object ${e.o.slice(0, 12)} names a bad path`);
+    if (zoneFor(access.policy.zones, path).id !== e.z) {
+      throw authError('ERR_CTX_OUTSIDE_ZONE', `${who} wrote ${path} outside the zone it claimed`, 'the write was rejected');
+    }
+    return { header, version: e.o, writer: b.head.writer, time: b.body.time, staged: header.deleted ? null : dest };
+  });
+}
+
+/** The name a conflicting version is kept under. */
+export function conflictName(path: string, writer: string, version: string): string {
+  return `${path}.conflict-${fingerprint(parsePubkey(writer)).replace('-', '')}-${version.slice(0, 8)}`;
+}
+
+/** Apply fetched versions to the known files: replace descendants, keep conflicts as copies. */
+export function plan(files: Record<string, KnownFile>, fetched: Fetched[]): { ops: Map<string, Fetched | null>; conflicts: string[] } {
+  const ops = new Map<string, Fetched | null>();
+  const conflicts: string[] = [];
+  for (const f of fetched) {
+    const path = f.header.path;
+    const cur = files[path];
+    const known: KnownFile = {
+      version: f.version,
+      sha256: f.header.sha256,
+      size: f.header.size,
+      writer: f.writer,
+      time: f.time,
+      ...(f.header.deleted ? { deleted: true } : {}),
+      ancestors: [],
+    };
+    if (cur && (cur.version === f.version || cur.ancestors.includes(f.version))) continue; // already have it or newer
+    if (!cur || cur.version === f.header.prev || (cur.deleted && f.header.prev === null)) {
+      known.ancestors = cur ? [cur.version, ...cur.ancestors].slice(0, MAX_ANCESTORS) : [];
+      files[path] = known;
+      ops.set(path, f.header.deleted ? null : f);
+      continue;
+    }
+    // Neither descends from the other: keep both. A deletion that conflicts loses nothing by being dropped.
+    if (f.header.deleted) continue;
+    const name = conflictName(path, f.writer, f.version);
+    files[name] = { ...known, ancestors: [] };
+    ops.set(name, f);
+    conflicts.push(name);
+  }
+  return { ops, conflicts };
+}
+
+function ensureDirs(into: string, rel: string): void {
+  let cur = into;
+  for (const part of rel.split('/').slice(1, -1)) {
+    cur = join(cur, part);
+    let st;
+    try {
+      st = lstatSync(cur);
+    } catch {
+      mkdirSync(cur, { mode: 0o755 });
+      continue;
+    }
+    if (!st.isDirectory()) {
+      // A file where a folder must now be (the peer turned a file into a folder): replace it.
+      rmSync(cur, { force: true });
+      mkdirSync(cur, { mode: 0o755 });
+    }
+  }
+}
+
+/** Pull from OWNER's space. */
+export async function pull(opts: { owner: string; me: Identity; store?: string; into?: string; dht?: boolean; log?: (m: string) => void }): Promise<PullResult> {
+  const owner = parsePubkey(opts.owner);
+  const ownerZ = toZ32(owner);
+  const prev = readReaderState(ownerZ);
+  const spec = opts.store ?? prev?.store;
+  if (!spec) throw usageError(`no store known for ${formatPubkey(owner)}`, 'the first pull needs --store STORE (the owner prints it)');
+  const into = opts.into ?? prev?.into ?? defaultInto(ownerZ);
+  const store = await openStore(spec);
+  let stage: string | undefined;
+  try {
+    const space = await readSpaceFile(store, owner);
+    const sameSpace = prev && prev.space === space;
+    const state: ReaderState = sameSpace
+      ? JSON.parse(JSON.stringify(prev))
+      : { v: 1, owner: ownerZ, space, store: spec, into, policy_seq: 0, writers: {}, files: {} };
+    if (prev && !sameSpace && !opts.store) throw authError('ERR_CTX_SWAPPED', 'the store now holds another space than the one pulled before', 'the store was swapped; pass --store to start over deliberately');
+    state.store = spec;
+    state.into = into;
+    const access = await loadAccess(store, space, owner, opts.me, state.policy_seq);
+    const { batches, positions } = await verifyLogs(store, access, state.writers);
+    if (opts.dht) {
+      const { checkFresh, resolveFreshness } = await import('./freshness.ts');
+      const record = await resolveFreshness(formatPubkey(owner), opts.log ?? (() => {}));
+      if (record !== undefined) checkFresh(record, space, ownerZ, positions);
+      else opts.log?.(`no _ccctx record of ${formatPubkey(owner)} on the DHT: freshness not checked`);
+    }
+    mkdirSync(into, { recursive: true, mode: 0o755 });
+    stage = mkdtempSync(join(into, INCOMING));
+    const fetched = await fetchObjects(store, access, batches, stage);
+    const { ops, conflicts } = plan(state.files, fetched);
+    // Everything verified: now, and only now, touch the folder.
+    const updated: string[] = [];
+    const deleted: string[] = [];
+    for (const [path, f] of ops) {
+      const target = join(into, path);
+      ensureDirs(into, path);
+      if (f === null) {
+        rmSync(target, { force: true });
+        deleted.push(path);
+      } else {
+        chmodSync(f.staged!, 0o444); // read-only, never executable: nothing from a peer runs by accident
+        renameSync(f.staged!, target);
+        updated.push(path);
+      }
+    }
+    state.writers = positions;
+    state.policy_seq = access.policy.seq;
+    writeReaderState(ownerZ, state);
+    return {
+      owner: formatPubkey(owner),
+      space,
+      store: spec,
+      into,
+      policy_seq: access.policy.seq,
+      updated: updated.sort(),
+      deleted: deleted.sort(),
+      conflicts: conflicts.sort(),
+      files: Object.values(state.files).filter((f) => !f.deleted).length,
+    };
+  } finally {
+    if (stage) rmSync(stage, { recursive: true, force: true });
+    await store.release();
+  }
+}
+

@@ -1,0 +1,150 @@
+/**
+ * `cc-context push`: encrypt and upload what changed in a working folder
+ * (objects first, then the signed batch, then the head), for the owner or a
+ * peer whose grant lets it write. Files outside the zones this key may
+ * write are refused before anything is uploaded.
+ */
+import { authError, CliError, EXIT } from '../cli/errors.ts';
+import { fingerprint, formatPubkey, parsePubkey, toZ32, type Identity } from '../identity/identity.ts';
+import { loadAccess, metaRecipient, zoneFor } from './policy.ts';
+import { findChanges, type Change } from './scan.ts';
+import { readIndex, readSpaceConfig, readSpaceFile, writeIndex } from './space.ts';
+import { openStore } from './store.ts';
+import { readFile, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { hashFile, sealObject, sealObjectBytes, SMALL_OBJECT } from './objects.ts';
+import { inPool } from './pool.ts';
+import { objectKey, sha256hex, writerTag } from './tags.ts';
+import { appendBatch, checkHead, type BatchEntry } from './writer-log.ts';
+import { readReaderState } from './reader-state.ts';
+
+/** Files in flight at once: enough to hide disk latency, few enough to bound memory (x 1 MiB). */
+const IO_PARALLEL = 16;
+
+/** What a push reports. */
+export interface PushResult {
+  space: string;
+  store: string;
+  seq: number;
+  pushed: number;
+  deleted: number;
+  bytes: number;
+  unchanged: boolean;
+  paths: { path: string; change: string }[];
+  /** With --dht (owner): the `_ccctx` value published. */
+  freshness?: string;
+}
+
+/** Push a working folder's changes. `minPolicySeq` is what this machine already saw. */
+export async function push(dir: string, me: Identity, opts: { minPolicySeq?: number; now?: number; dht?: boolean; log?: (m: string) => void } = {}): Promise<PushResult> {
+  const cfg = readSpaceConfig(dir);
+  const owner = parsePubkey(cfg.owner);
+  const store = await openStore(cfg.store);
+  try {
+    const space = await readSpaceFile(store, owner);
+    if (space !== cfg.space) throw authError('ERR_CTX_SWAPPED', 'the store holds another space than this folder pushes to', `check the store (${cfg.store})`);
+    const index = readIndex(dir);
+    const access = await loadAccess(store, space, owner, me, Math.max(index.policy_seq, opts.minPolicySeq ?? 0));
+    const meZ = toZ32(me.publicKey);
+    const wtag = writerTag(space, meZ, index.device);
+    // Our own head must be where we left it: ahead means another copy of this index pushed, behind means rollback.
+    const headFile = await store.read(`head/${wtag}`);
+    if (headFile) {
+      const h = checkHead(headFile, wtag, space, access.metaSecrets);
+      if (h.seq !== index.seq || h.batch !== index.hash) {
+        throw authError('ERR_CTX_ROLLBACK', `this device's log on the store is at ${h.seq}, the local index at ${index.seq}`, h.seq < index.seq ? 'the store went back in time' : 'another copy of this folder pushed; do not copy .cckit/index.json between machines');
+      }
+    } else if (index.seq > 0) {
+      throw new CliError('ERR_CTX_WITHHELD', `this device's log head is missing from the store (withheld)`, EXIT.NOT_FOUND);
+    }
+    const { changes, touched } = findChanges(dir, index);
+    for (const [p, t] of touched) index.files[p].mtime = t.mtime;
+    const pulled = readReaderState(toZ32(owner));
+    const denied = changes.find((c) => !access.writeZones.has(zoneFor(access.policy.zones, c.path).id));
+    if (denied) {
+      const z = zoneFor(access.policy.zones, denied.path);
+      throw authError('ERR_CTX_NOT_WRITER', `${formatPubkey(me.publicKey)} may not write ${denied.path} (zone ${z.path})`, `ask the owner (${fingerprint(owner)}) for w on ${z.path}, or move the file out of ${dir}`);
+    }
+    const now = opts.now ?? Math.floor(Date.now() / 1000);
+    const staged: { key: string; path: string }[] = [];
+    const entries: BatchEntry[] = [];
+    const versions = new Map<string, string>();
+    let bytes = 0;
+    // Small files: read, seal and write several at a time (I/O latency bound); large ones streamed, one by one.
+    const sealOne = async (c: Change): Promise<{ key: string; path: string; entry: BatchEntry }> => {
+      const zone = zoneFor(access.policy.zones, c.path);
+      const prev = index.files[c.path]?.version ?? pulled?.files[c.path]?.version ?? null;
+      const recipient = Buffer.from(zone.recipient, 'base64');
+      const tmp = store.stageFile();
+      temps.push(tmp);
+      let hash: string;
+      let size: number;
+      const small = c.local === null || c.size <= SMALL_OBJECT;
+      const content = small && c.local !== null ? await readFile(c.local) : null;
+      if (c.local !== null && c.sha256 === '') c.sha256 = content ? sha256hex(content) : hashFile(c.local);
+      const header = { path: c.path, size: c.size, mtime: c.mtime, sha256: c.sha256, prev, ...(c.kind === 'deleted' ? { deleted: true } : {}) };
+      if (small) {
+        if (content && (content.length !== c.size || sha256hex(content) !== c.sha256)) {
+          throw new CliError('ERR_CTX_FILE_CHANGED', `${c.path} changed while it was being pushed`, EXIT.FAILURE, 'run cc-context push again');
+        }
+        const o = sealObjectBytes(content, header, recipient);
+        await writeFile(tmp, o.data, { flag: 'wx' });
+        hash = o.hash;
+        size = o.data.length;
+      } else {
+        ({ hash, size } = sealObject(c.local, header, recipient, tmp));
+      }
+      return { key: objectKey(hash), path: tmp, entry: { z: zone.id, e: zone.epoch, o: hash, n: size } };
+    };
+    let sealed: { key: string; path: string; entry: BatchEntry }[];
+    const temps: string[] = [];
+    try {
+      sealed = await inPool(changes, IO_PARALLEL, sealOne);
+    } catch (err) {
+      for (const t of temps) rmSync(t, { force: true }); // nothing half-made is left in the store
+      throw err;
+    }
+    for (const [i, c] of changes.entries()) {
+      staged.push({ key: sealed[i].key, path: sealed[i].path });
+      entries.push(sealed[i].entry);
+      versions.set(c.path, sealed[i].entry.o);
+      bytes += sealed[i].entry.n;
+    }
+    const result: PushResult = {
+      space,
+      store: cfg.store,
+      seq: index.seq,
+      pushed: changes.filter((c) => c.kind !== 'deleted').length,
+      deleted: changes.filter((c) => c.kind === 'deleted').length,
+      bytes,
+      unchanged: changes.length === 0,
+      paths: changes.map((c) => ({ path: c.path, change: c.kind })),
+    };
+    if (changes.length > 0) {
+      await store.commit(staged);
+      const seq = index.seq + 1;
+      const hash = await appendBatch(
+        store,
+        me,
+        { v: 1, space, writer: meZ, device: index.device, wtag, seq, prev: index.hash, policy: access.policy.seq, time: now, entries },
+        metaRecipient(access.policy),
+      );
+      index.seq = seq;
+      index.hash = hash;
+      for (const c of changes) {
+        index.files[c.path] = { size: c.size, mtime: c.mtime, sha256: c.sha256, version: versions.get(c.path)!, ...(c.kind === 'deleted' ? { deleted: true } : {}) };
+      }
+      result.seq = seq;
+    }
+    index.policy_seq = access.policy.seq;
+    writeIndex(dir, index);
+    if (opts.dht && meZ === toZ32(owner) && index.hash) {
+      const { freshnessValue, publishFreshness } = await import('./freshness.ts');
+      result.freshness = freshnessValue(space, index.seq, index.hash);
+      await publishFreshness(me, result.freshness, opts.log ?? (() => {}));
+    }
+    return result;
+  } finally {
+    await store.release();
+  }
+}
