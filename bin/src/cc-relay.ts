@@ -1,0 +1,208 @@
+// cc-relay — host Claude Code sessions and steer them from elsewhere (DESIGN.md §8).
+import { randomUUID } from 'node:crypto';
+import { resolve as resolvePath } from 'node:path';
+import { run, warn } from '../../lib/cli/run.ts';
+import { intFlag, parse } from '../../lib/cli/args.ts';
+import { usageError } from '../../lib/cli/errors.ts';
+import { readInput, writeJson, writeLine } from '../../lib/cli/io.ts';
+import { setting } from '../../lib/config.ts';
+import { connectLocal, type RelayClient } from '../../lib/relay/client.ts';
+import { serve } from '../../lib/relay/serve.ts';
+import { parseSendInput } from '../../lib/relay/send-input.ts';
+
+const NAME = 'cc-relay';
+const USAGE = `Usage:
+  cc-relay serve [--root-dir DIR] [--approval-timeout S] [--approval-default allow|deny]
+                 [--lease-idle S] [--allow-bypass]
+  cc-relay list PEER
+  cc-relay info PEER SESSION
+  cc-relay spawn PEER (--cwd DIR | --resume ID [--cwd DIR]) [--permission-mode MODE]
+  cc-relay tail PEER SESSION [--since SEQ] [--follow]
+  cc-relay send PEER SESSION [--local-id ID] < message
+  cc-relay decide PEER SESSION REQUEST allow|deny [--message M]
+  cc-relay interrupt PEER SESSION
+  cc-relay lease PEER SESSION [take|release] [--force]
+  cc-relay stop PEER SESSION
+
+'serve' hosts Claude Code sessions: each runs as claude with stream-json in
+and out and its permission prompts on stdio, and every event is appended to a
+durable log ($XDG_STATE_HOME/cckit/relay/SESSION.ndjson) before any client
+sees it. Clients reach it on a unix socket in that folder (mode 0600).
+
+The other commands are clients. PEER is '-' for the server on this host.
+Output is JSON (NDJSON for tail). 'send' reads the message from stdin: plain
+text, or JSON {"text":…} / {"content":[…]}; it returns once the host wrote the
+message to claude's stdin, and the same --local-id is never applied twice.
+'decide' answers a permission request (first decision wins). 'interrupt'
+cancels the running turn with Claude Code's control request; the session
+stays usable. A send takes the session's single writer lease; while another
+client holds it, sends fail with "busy: held by NAME" until it lapses
+(--lease-idle) or is taken over with 'lease take --force'.
+
+Options:
+  --root-dir DIR           serve: sessions only in DIR or below (by realpath; not a sandbox)
+  --approval-timeout S     serve: a permission request waits S seconds (default 0: no deadline)
+  --approval-default D     serve: the decision at the deadline, allow or deny (default deny)
+  --lease-idle S           serve: an unused writer lease lapses after S seconds (default 300)
+  --allow-bypass           serve: let spawn ask for --permission-mode bypassPermissions
+  --cwd DIR                spawn: the project directory
+  --resume ID              spawn: adopt an existing Claude Code session
+  --permission-mode MODE   spawn: default, acceptEdits, plan, dontAsk or bypassPermissions
+  --since SEQ              tail: events after SEQ (default 0: all)
+  -f, --follow             tail: keep streaming new events
+  --local-id ID            send: idempotence key (default: a new random one)
+  -m, --message M          decide: the reason shown to claude
+  --force                  lease take: take the lease from its holder
+  -h, --help               show this help
+  --version                show the version
+
+Environment: CCKIT_CLAUDE (the claude binary; config.toml: claude.bin),
+CCKIT_STATE_DIR, XDG_STATE_HOME, CCKIT_RELAY_SOCKET.
+Exit status: 0 ok, 1 failure (busy, already decided), 2 usage, 3 not found,
+4 forbidden, 5 revoked.
+`;
+
+const SPECS = {
+  'root-dir': { type: 'string' },
+  'approval-timeout': { type: 'string' },
+  'approval-default': { type: 'string' },
+  'lease-idle': { type: 'string' },
+  'allow-bypass': { type: 'boolean' },
+  cwd: { type: 'string' },
+  resume: { type: 'string' },
+  'permission-mode': { type: 'string' },
+  since: { type: 'string' },
+  follow: { type: 'boolean', short: 'f' },
+  'local-id': { type: 'string' },
+  message: { type: 'string', short: 'm' },
+  force: { type: 'boolean' },
+} as const;
+
+/** Which flags each command takes; any other is a usage error. */
+const FLAGS_OF: Record<string, string[]> = {
+  serve: ['root-dir', 'approval-timeout', 'approval-default', 'lease-idle', 'allow-bypass'],
+  list: [],
+  info: [],
+  spawn: ['cwd', 'resume', 'permission-mode'],
+  tail: ['since', 'follow'],
+  send: ['local-id'],
+  decide: ['message'],
+  interrupt: [],
+  lease: ['force'],
+  stop: [],
+};
+/** Positionals after the command: [min, max]. */
+const ARITY: Record<string, [number, number]> = {
+  serve: [0, 0],
+  list: [1, 1],
+  info: [2, 2],
+  spawn: [1, 1],
+  tail: [2, 2],
+  send: [2, 2],
+  decide: [4, 4],
+  interrupt: [2, 2],
+  lease: [2, 3],
+  stop: [2, 2],
+};
+
+async function connect(peer: string): Promise<RelayClient> {
+  if (peer === '-') return connectLocal();
+  throw usageError(`cannot reach '${peer.slice(0, 80)}': this build serves and reaches only the local host`, "use '-' for the relay server on this host");
+}
+
+run(NAME, USAGE, async (argv) => {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined) throw usageError('a command is needed', `run '${NAME} --help' for usage`);
+  if (!(cmd in FLAGS_OF)) throw usageError(`unknown command '${cmd.slice(0, 40)}'`, `run '${NAME} --help' for usage`);
+  const { flags, positionals } = parse(NAME, rest, SPECS, { maxPositionals: ARITY[cmd][1] });
+  for (const [k, v] of Object.entries(flags)) {
+    if (v !== undefined && k !== 'help' && k !== 'version' && !FLAGS_OF[cmd].includes(k)) {
+      throw usageError(`${cmd} does not take --${k}`, `run '${NAME} --help' for usage`);
+    }
+  }
+  if (positionals.length < ARITY[cmd][0]) {
+    throw usageError(`${cmd} needs ${cmd === 'list' || cmd === 'spawn' ? 'PEER' : cmd === 'decide' ? 'PEER SESSION REQUEST allow|deny' : 'PEER SESSION'}`, `run '${NAME} --help' for usage`);
+  }
+
+  if (cmd === 'serve') {
+    const approvalDefault = flags['approval-default'] ?? 'deny';
+    if (approvalDefault !== 'allow' && approvalDefault !== 'deny') throw usageError('--approval-default is allow or deny');
+    return serve({
+      name: NAME,
+      bin: (await setting(undefined, 'CCKIT_CLAUDE', 'claude.bin', 'claude'))!,
+      rootDir: flags['root-dir'] !== undefined ? resolvePath(flags['root-dir']) : undefined,
+      approvalTimeoutMs: intFlag('approval-timeout', flags['approval-timeout'], 0) * 1000,
+      approvalDefault,
+      leaseIdleMs: intFlag('lease-idle', flags['lease-idle'], 300, 1) * 1000,
+      allowBypass: flags['allow-bypass'] === true,
+    });
+  }
+
+  const [peer, session] = positionals;
+  // Validate everything the user typed before touching the network or stdin.
+  let body: Record<string, unknown> = {};
+  switch (cmd) {
+    case 'spawn':
+      if (flags.cwd === undefined && flags.resume === undefined) throw usageError('spawn needs --cwd DIR or --resume ID', `run '${NAME} --help' for usage`);
+      body = {
+        ...(flags.cwd !== undefined ? { cwd: resolvePath(flags.cwd) } : {}),
+        ...(flags.resume !== undefined ? { resume: flags.resume } : {}),
+        ...(flags['permission-mode'] !== undefined ? { permission_mode: flags['permission-mode'] } : {}),
+      };
+      break;
+    case 'tail':
+      body = { session, since: intFlag('since', flags.since, 0), follow: flags.follow === true };
+      break;
+    case 'decide': {
+      const behavior = positionals[3];
+      if (behavior !== 'allow' && behavior !== 'deny') throw usageError(`decide takes allow or deny, got '${behavior.slice(0, 40)}'`);
+      body = { session, request_id: positionals[2], behavior, ...(flags.message !== undefined ? { message: flags.message } : {}) };
+      break;
+    }
+    case 'lease': {
+      const action = positionals[2] ?? 'take';
+      if (action !== 'take' && action !== 'release') throw usageError(`lease takes take or release, got '${action.slice(0, 40)}'`);
+      if (flags.force && action !== 'take') throw usageError('--force goes with take');
+      body = { session, action, force: flags.force === true };
+      break;
+    }
+    case 'send': {
+      const localId = flags['local-id'] ?? randomUUID();
+      const input = parseSendInput(await readInput(NAME, 'a message (text, or JSON {"text"} / {"content"})'));
+      body = { session, localId, ...input };
+      break;
+    }
+    default:
+      if (session !== undefined) body = { session };
+  }
+
+  const client = await connect(peer);
+  try {
+    if (cmd !== 'tail') {
+      const { id: _id, ok: _ok, ...answer } = await client.request(cmd, body);
+      writeJson(answer);
+      return 0;
+    }
+    return await tail(client, body);
+  } finally {
+    client.close();
+  }
+});
+
+/** Print events as NDJSON until the tail ends (never, with --follow). */
+function tail(client: RelayClient, body: Record<string, unknown>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const tailId = client.nextId;
+    client.onEvent = (_s, ev) => writeLine(JSON.stringify(ev));
+    client.onTailEnd = (id) => {
+      if (id === tailId) resolve(0);
+    };
+    client.onClose = () => {
+      if (body.follow) {
+        warn(NAME, 'the server closed the connection');
+        resolve(1);
+      }
+    };
+    client.request('tail', body).catch(reject);
+  });
+}
