@@ -17,8 +17,4 @@ export function listLine(record: Record<string, unknown>, now = Math.floor(Date.
   return `pk:${record.pubkey}  ${mode}${burn}, published ${new Date(created * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}, ${describeExpiry(expires, now)}`;
 }
 
-/** A QR code of `text` for a terminal (npm qrcode, UTF-8 half blocks). */
-export async function renderQr(text: string): Promise<string> {
-  const QRCode = (await import('qrcode')).default;
-  return QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'M' });
-}
+export { renderQr } from '../cli/qr.ts';
