@@ -2,7 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import { run, warn } from '../../lib/cli/run.ts';
-import { intFlag, parse } from '../../lib/cli/args.ts';
+import { fdFlag, intFlag, parse } from '../../lib/cli/args.ts';
+import { formatPubkey } from '../../lib/identity/identity.ts';
+import { loadMyIdentity } from '../../lib/identity/unlock.ts';
+import { resolvePeer } from '../../lib/pair/peers.ts';
+import { connectHyper } from '../../lib/relay/hyper-client.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { readInput, writeJson, writeLine } from '../../lib/cli/io.ts';
 import { setting } from '../../lib/config.ts';
@@ -13,7 +17,7 @@ import { parseSendInput } from '../../lib/relay/send-input.ts';
 const NAME = 'cc-relay';
 const USAGE = `Usage:
   cc-relay serve [--root-dir DIR] [--approval-timeout S] [--approval-default allow|deny]
-                 [--lease-idle S] [--allow-bypass]
+                 [--lease-idle S] [--allow-bypass] [--no-hyper] [--passphrase-fd N]
   cc-relay list PEER
   cc-relay info PEER SESSION
   cc-relay spawn PEER (--cwd DIR | --resume ID [--cwd DIR]) [--permission-mode MODE]
@@ -27,9 +31,15 @@ const USAGE = `Usage:
 'serve' hosts Claude Code sessions: each runs as claude with stream-json in
 and out and its permission prompts on stdio, and every event is appended to a
 durable log ($XDG_STATE_HOME/cckit/relay/SESSION.ndjson) before any client
-sees it. Clients reach it on a unix socket in that folder (mode 0600).
+sees it. Clients reach it on a unix socket in that folder (mode 0600) and,
+when this host has an identity key, paired peers reach it over HyperDHT on
+that key: only keys in peers.toml get in, each limited to its allow list
+(view: list/info/tail, send: send/lease/interrupt, approve: decide,
+spawn: spawn/stop). Edits to peers.toml (cc-pair forget, a changed allow)
+apply to live connections.
 
-The other commands are clients. PEER is '-' for the server on this host.
+The other commands are clients. PEER is '-' for the server on this host, or
+a paired peer's NAME or pk:… (dialled over HyperDHT as your identity).
 Output is JSON (NDJSON for tail). 'send' reads the message from stdin: plain
 text, or JSON {"text":…} / {"content":[…]}; it returns once the host wrote the
 message to claude's stdin, and the same --local-id is never applied twice.
@@ -45,6 +55,8 @@ Options:
   --approval-default D     serve: the decision at the deadline, allow or deny (default deny)
   --lease-idle S           serve: an unused writer lease lapses after S seconds (default 300)
   --allow-bypass           serve: let spawn ask for --permission-mode bypassPermissions
+  --no-hyper               serve: the unix socket only, no HyperDHT
+  --passphrase-fd N        read the key's passphrase from file descriptor N
   --cwd DIR                spawn: the project directory
   --resume ID              spawn: adopt an existing Claude Code session
   --permission-mode MODE   spawn: default, acceptEdits, plan, dontAsk or bypassPermissions
@@ -57,7 +69,8 @@ Options:
   --version                show the version
 
 Environment: CCKIT_CLAUDE (the claude binary; config.toml: claude.bin),
-CCKIT_STATE_DIR, XDG_STATE_HOME, CCKIT_RELAY_SOCKET.
+CCKIT_STATE_DIR, XDG_STATE_HOME, CCKIT_RELAY_SOCKET, CCKIT_KEY_FILE,
+CCKIT_PASSPHRASE, CCKIT_CONFIG_DIR (peers.toml), CCKIT_HYPER_BOOTSTRAP.
 Exit status: 0 ok, 1 failure (busy, already decided), 2 usage, 3 not found,
 4 forbidden, 5 revoked.
 `;
@@ -76,20 +89,22 @@ const SPECS = {
   'local-id': { type: 'string' },
   message: { type: 'string', short: 'm' },
   force: { type: 'boolean' },
+  'no-hyper': { type: 'boolean' },
+  'passphrase-fd': { type: 'string' },
 } as const;
 
 /** Which flags each command takes; any other is a usage error. */
 const FLAGS_OF: Record<string, string[]> = {
-  serve: ['root-dir', 'approval-timeout', 'approval-default', 'lease-idle', 'allow-bypass'],
-  list: [],
-  info: [],
-  spawn: ['cwd', 'resume', 'permission-mode'],
-  tail: ['since', 'follow'],
-  send: ['local-id'],
-  decide: ['message'],
-  interrupt: [],
-  lease: ['force'],
-  stop: [],
+  serve: ['root-dir', 'approval-timeout', 'approval-default', 'lease-idle', 'allow-bypass', 'no-hyper', 'passphrase-fd'],
+  list: ['passphrase-fd'],
+  info: ['passphrase-fd'],
+  spawn: ['cwd', 'resume', 'permission-mode', 'passphrase-fd'],
+  tail: ['since', 'follow', 'passphrase-fd'],
+  send: ['local-id', 'passphrase-fd'],
+  decide: ['message', 'passphrase-fd'],
+  interrupt: ['passphrase-fd'],
+  lease: ['force', 'passphrase-fd'],
+  stop: ['passphrase-fd'],
 };
 /** Positionals after the command: [min, max]. */
 const ARITY: Record<string, [number, number]> = {
@@ -105,9 +120,15 @@ const ARITY: Record<string, [number, number]> = {
   stop: [2, 2],
 };
 
-async function connect(peer: string): Promise<RelayClient> {
+async function connect(peer: string, passphraseFd: number | undefined): Promise<RelayClient> {
   if (peer === '-') return connectLocal();
-  throw usageError(`cannot reach '${peer.slice(0, 80)}': this build serves and reaches only the local host`, "use '-' for the relay server on this host");
+  const remote = await resolvePeer(peer);
+  const identity = await loadMyIdentity(passphraseFd);
+  try {
+    return await connectHyper(remote, identity, formatPubkey(remote));
+  } finally {
+    identity.seed.fill(0);
+  }
 }
 
 run(NAME, USAGE, async (argv) => {
@@ -135,6 +156,8 @@ run(NAME, USAGE, async (argv) => {
       approvalDefault,
       leaseIdleMs: intFlag('lease-idle', flags['lease-idle'], 300, 1) * 1000,
       allowBypass: flags['allow-bypass'] === true,
+      hyper: flags['no-hyper'] !== true,
+      passphraseFd: fdFlag('passphrase-fd', flags['passphrase-fd']),
     });
   }
 
@@ -176,7 +199,7 @@ run(NAME, USAGE, async (argv) => {
       if (session !== undefined) body = { session };
   }
 
-  const client = await connect(peer);
+  const client = await connect(peer, fdFlag('passphrase-fd', flags['passphrase-fd']));
   try {
     if (cmd !== 'tail') {
       const { id: _id, ok: _ok, ...answer } = await client.request(cmd, body);

@@ -42,11 +42,21 @@ export function wireError(err: unknown): CliError {
 
 type Pending = { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void };
 
-/** A connected client. */
+/** How a client reaches its server: one frame out, close. */
+export interface ClientTransport {
+  send(line: string): void;
+  close(): void;
+}
+
+/** A connected client. Transports feed it frames with feed() and report the end with closed(). */
 export class RelayClient {
   private next = 1;
   private pending = new Map<number, Pending>();
   private helloWait: Promise<Hello>;
+  private gotHello!: (h: Hello) => void;
+  private helloFailed!: (e: Error) => void;
+  private hello_ = false;
+  private ended = false;
   /** Events: `{session, ev}` frames. */
   onEvent: (session: string, ev: Record<string, unknown>, raw: string) => void = () => undefined;
   /** A non-follow tail (or one the server ended) finished. */
@@ -54,56 +64,57 @@ export class RelayClient {
   /** The connection closed. */
   onClose: (err?: Error) => void = () => undefined;
 
-  constructor(private readonly stream: Duplex) {
-    let gotHello: (h: Hello) => void;
-    let helloFailed: (e: Error) => void;
+  constructor(private readonly transport: ClientTransport) {
     this.helloWait = new Promise<Hello>((res, rej) => {
-      gotHello = res;
-      helloFailed = rej;
+      this.gotHello = res;
+      this.helloFailed = rej;
     });
     this.helloWait.catch(() => undefined);
-    let hello = false;
-    readFrames(stream, MAX_SERVER_FRAME, (line) => {
-      let msg: Record<string, unknown>;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        return; // not a frame we understand: ignored, not fatal
-      }
-      if (!msg || typeof msg !== 'object') return;
-      if (!hello) {
-        hello = true;
-        if (msg.v !== PROTOCOL_VERSION) {
-          helloFailed(new CliError('ERR_VERSION', `the server speaks protocol ${String(msg.v).slice(0, 20)}, this client ${PROTOCOL_VERSION}`, EXIT.FAILURE));
-          stream.destroy();
-          return;
-        }
-        gotHello(msg as unknown as Hello);
+  }
+
+  /** One frame from the server. */
+  feed(line: string): void {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return; // not a frame we understand: ignored, not fatal
+    }
+    if (!msg || typeof msg !== 'object') return;
+    if (!this.hello_) {
+      this.hello_ = true;
+      if (msg.v !== PROTOCOL_VERSION) {
+        this.helloFailed(new CliError('ERR_VERSION', `the server speaks protocol ${String(msg.v).slice(0, 20)}, this client ${PROTOCOL_VERSION}`, EXIT.FAILURE));
+        this.transport.close();
         return;
       }
-      if (msg.ev && typeof msg.ev === 'object' && typeof msg.session === 'string') {
-        this.onEvent(msg.session, msg.ev as Record<string, unknown>, line);
-        return;
-      }
-      if (msg.end === true && typeof msg.id === 'number') {
-        this.onTailEnd(msg.id, Number(msg.last_seq) || 0);
-        return;
-      }
-      if (typeof msg.id === 'number' && this.pending.has(msg.id)) {
-        const p = this.pending.get(msg.id)!;
-        this.pending.delete(msg.id);
-        if (msg.ok === true) p.resolve(msg);
-        else p.reject(wireError(msg.error));
-      }
-    }, () => stream.destroy(new Error('the server sent a frame that is too large')));
-    const closed = (err?: Error) => {
-      helloFailed(new CliError('ERR_CLOSED', err ? `connection failed: ${err.message}` : 'the server closed the connection', EXIT.FAILURE));
-      for (const p of this.pending.values()) p.reject(new CliError('ERR_CLOSED', 'the connection to the server closed', EXIT.FAILURE));
-      this.pending.clear();
-      this.onClose(err);
-    };
-    stream.on('error', (err) => closed(err));
-    stream.on('close', () => closed());
+      this.gotHello(msg as unknown as Hello);
+      return;
+    }
+    if (msg.ev && typeof msg.ev === 'object' && typeof msg.session === 'string') {
+      this.onEvent(msg.session, msg.ev as Record<string, unknown>, line);
+      return;
+    }
+    if (msg.end === true && typeof msg.id === 'number') {
+      this.onTailEnd(msg.id, Number(msg.last_seq) || 0);
+      return;
+    }
+    if (typeof msg.id === 'number' && this.pending.has(msg.id)) {
+      const p = this.pending.get(msg.id)!;
+      this.pending.delete(msg.id);
+      if (msg.ok === true) p.resolve(msg);
+      else p.reject(wireError(msg.error));
+    }
+  }
+
+  /** The transport ended (err: how). */
+  closed(err?: Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.helloFailed(err instanceof CliError ? err : new CliError('ERR_CLOSED', err ? `connection failed: ${err.message}` : 'the server closed the connection', EXIT.FAILURE));
+    for (const p of this.pending.values()) p.reject(new CliError('ERR_CLOSED', 'the connection to the server closed', EXIT.FAILURE));
+    this.pending.clear();
+    this.onClose(err);
   }
 
   /** The server's hello. */
@@ -114,9 +125,10 @@ export class RelayClient {
   /** Send a request; resolves with the ok answer, rejects with its error as a CliError. */
   request(op: string, fields: Record<string, unknown> = {}): Promise<Record<string, unknown> & { id: number }> {
     const id = this.next++;
+    if (this.ended) return Promise.reject(new CliError('ERR_CLOSED', 'the connection to the server closed', EXIT.FAILURE));
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as never, reject });
-      this.stream.write(JSON.stringify({ ...fields, id, op }) + '\n');
+      this.transport.send(JSON.stringify({ ...fields, id, op }));
     });
   }
 
@@ -126,9 +138,23 @@ export class RelayClient {
   }
 
   close(): void {
-    this.stream.end();
-    this.stream.destroy();
+    this.transport.close();
   }
+}
+
+/** A client over a byte stream (unix socket). */
+export function clientOverStream(stream: Duplex): RelayClient {
+  const client = new RelayClient({
+    send: (line) => stream.write(line + '\n'),
+    close: () => {
+      stream.end();
+      stream.destroy();
+    },
+  });
+  readFrames(stream, MAX_SERVER_FRAME, (line) => client.feed(line), () => stream.destroy(new Error('the server sent a frame that is too large')));
+  stream.on('error', (err) => client.closed(err));
+  stream.on('close', () => client.closed());
+  return client;
 }
 
 /** Connect to the local server's unix socket. */
@@ -142,7 +168,7 @@ export async function connectLocal(path = socketPath()): Promise<RelayClient> {
       } else reject(new CliError('ERR_CONNECT', `cannot connect to ${path}: ${err.code ?? err.message}`, EXIT.FAILURE));
     });
   });
-  const client = new RelayClient(sock);
+  const client = clientOverStream(sock);
   await client.hello();
   return client;
 }

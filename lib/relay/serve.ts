@@ -3,8 +3,12 @@
  * stopped as one process. SIGTERM/SIGINT interrupt running turns, stop every
  * claude, flush every log and remove the socket before exiting 0.
  */
-import { unlinkSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
+import { warn } from '../cli/run.ts';
 import { writeJson } from '../cli/io.ts';
+import { keyFilePath } from '../config.ts';
+import { loadMyIdentity } from '../identity/unlock.ts';
+import { listenHyper, type HyperRelay } from './hyper-server.ts';
 import { SessionManager } from './manager.ts';
 import { listenUnix, relayDir, socketPath } from './unix-server.ts';
 
@@ -17,6 +21,9 @@ export interface ServeOptions {
   approvalDefault: 'allow' | 'deny';
   leaseIdleMs: number;
   allowBypass: boolean;
+  /** Serve paired peers over HyperDHT (needs the identity key). */
+  hyper: boolean;
+  passphraseFd?: number;
 }
 
 /** Run the server until a signal ends it; resolves with the exit status. */
@@ -33,8 +40,22 @@ export async function serve(opts: ServeOptions): Promise<number> {
   });
   const path = socketPath();
   const unix = await listenUnix(manager, path);
+  let hyper: HyperRelay | undefined;
+  if (opts.hyper && !existsSync(keyFilePath())) {
+    warn(opts.name, `no identity key at ${keyFilePath()}: serving this host only (create one with 'cc-key init', or pass --no-hyper)`);
+  } else if (opts.hyper) {
+    try {
+      const identity = await loadMyIdentity(opts.passphraseFd);
+      hyper = await listenHyper(manager, identity);
+      identity.seed.fill(0);
+    } catch (err) {
+      unix.close();
+      await manager.shutdown();
+      throw err;
+    }
+  }
   // One line on stdout when ready: scripts and units wait for it.
-  writeJson({ socket: path, state_dir: dir, pid: process.pid, sessions: manager.list().length, root_dir: opts.rootDir ?? null });
+  writeJson({ socket: path, state_dir: dir, pid: process.pid, pubkey: hyper?.publicKey ?? null, sessions: manager.list().length, root_dir: opts.rootDir ?? null });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = () => {
@@ -46,7 +67,11 @@ export async function serve(opts: ServeOptions): Promise<number> {
       } catch {
         /* already gone */
       }
-      manager.shutdown().finally(() => resolve(0));
+      // Unannounce first: peers stop reaching a server that is going away.
+      Promise.resolve(hyper?.close())
+        .catch(() => undefined)
+        .then(() => manager.shutdown())
+        .finally(() => resolve(0));
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
