@@ -7,6 +7,12 @@ import { formatPubkey } from '../../lib/identity/identity.ts';
 import { loadMyIdentity } from '../../lib/identity/unlock.ts';
 import { resolvePeer } from '../../lib/pair/peers.ts';
 import { connectHyper } from '../../lib/relay/hyper-client.ts';
+import { DEFAULT_HTTP_PORT } from '../../lib/relay/http-server.ts';
+import { addToken, parseCaps, readTokens, removeToken } from '../../lib/relay/tokens.ts';
+import { relayDir } from '../../lib/relay/unix-server.ts';
+import { renderQr } from '../../lib/cli/qr.ts';
+import { ttyWrite } from '../../lib/cli/tty.ts';
+import { writeFileAtomic } from '../../lib/secure-file.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { readInput, writeJson, writeLine } from '../../lib/cli/io.ts';
 import { setting } from '../../lib/config.ts';
@@ -18,6 +24,10 @@ const NAME = 'cc-relay';
 const USAGE = `Usage:
   cc-relay serve [--root-dir DIR] [--approval-timeout S] [--approval-default allow|deny]
                  [--lease-idle S] [--allow-bypass] [--no-hyper] [--passphrase-fd N]
+                 [--http ADDR [--tls-cert FILE --tls-key FILE]]
+  cc-relay token add NAME --allow view,send,approve,spawn [--url BASE] [--qr-png FILE]
+  cc-relay token rm NAME
+  cc-relay token list
   cc-relay list PEER
   cc-relay info PEER SESSION
   cc-relay spawn PEER (--cwd DIR | --resume ID [--cwd DIR]) [--permission-mode MODE]
@@ -38,6 +48,14 @@ that key: only keys in peers.toml get in, each limited to its allow list
 spawn: spawn/stop). Edits to peers.toml (cc-pair forget, a changed allow)
 apply to live connections.
 
+With --http ADDR (PORT or HOST:PORT; the host defaults to 127.0.0.1) it also
+serves the phone page at /, its WebSocket API, and the direct-connect API
+of Claude Code's own client (claude cc://HOST:PORT/TOKEN; the Agent SDK's
+DirectConnectTransport). Every HTTP request needs a device token: 'token add'
+prints {"url","cc_url"} with the token in the URL's fragment (shown once,
+stored only as a hash; a QR of the URL goes to the terminal, or to a PNG with
+--qr-png); 'token rm' revokes it, open sockets included.
+
 The other commands are clients. PEER is '-' for the server on this host, or
 a paired peer's NAME or pk:… (dialled over HyperDHT as your identity).
 Output is JSON (NDJSON for tail). 'send' reads the message from stdin: plain
@@ -56,6 +74,12 @@ Options:
   --lease-idle S           serve: an unused writer lease lapses after S seconds (default 300)
   --allow-bypass           serve: let spawn ask for --permission-mode bypassPermissions
   --no-hyper               serve: the unix socket only, no HyperDHT
+  --http ADDR              serve: HTTP and WebSocket on ADDR (default port 7878)
+  --tls-cert FILE          serve: HTTPS with this certificate (PEM)
+  --tls-key FILE           serve: the certificate's private key (PEM)
+  --allow LIST             token add: abilities, comma-separated
+  --url BASE               token add: the server's address in the URL (default http://127.0.0.1:7878)
+  --qr-png FILE            token add: also write the URL's QR code as a PNG
   --passphrase-fd N        read the key's passphrase from file descriptor N
   --cwd DIR                spawn: the project directory
   --resume ID              spawn: adopt an existing Claude Code session
@@ -90,12 +114,19 @@ const SPECS = {
   message: { type: 'string', short: 'm' },
   force: { type: 'boolean' },
   'no-hyper': { type: 'boolean' },
+  http: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  allow: { type: 'string' },
+  url: { type: 'string' },
+  'qr-png': { type: 'string' },
   'passphrase-fd': { type: 'string' },
 } as const;
 
 /** Which flags each command takes; any other is a usage error. */
 const FLAGS_OF: Record<string, string[]> = {
-  serve: ['root-dir', 'approval-timeout', 'approval-default', 'lease-idle', 'allow-bypass', 'no-hyper', 'passphrase-fd'],
+  serve: ['root-dir', 'approval-timeout', 'approval-default', 'lease-idle', 'allow-bypass', 'no-hyper', 'passphrase-fd', 'http', 'tls-cert', 'tls-key'],
+  token: ['allow', 'url', 'qr-png'],
   list: ['passphrase-fd'],
   info: ['passphrase-fd'],
   spawn: ['cwd', 'resume', 'permission-mode', 'passphrase-fd'],
@@ -109,6 +140,7 @@ const FLAGS_OF: Record<string, string[]> = {
 /** Positionals after the command: [min, max]. */
 const ARITY: Record<string, [number, number]> = {
   serve: [0, 0],
+  token: [1, 2],
   list: [1, 1],
   info: [2, 2],
   spawn: [1, 1],
@@ -145,7 +177,11 @@ run(NAME, USAGE, async (argv) => {
     throw usageError(`${cmd} needs ${cmd === 'list' || cmd === 'spawn' ? 'PEER' : cmd === 'decide' ? 'PEER SESSION REQUEST allow|deny' : 'PEER SESSION'}`, `run '${NAME} --help' for usage`);
   }
 
+  if (cmd === 'token') return token(positionals, flags);
+
   if (cmd === 'serve') {
+    if ((flags['tls-cert'] === undefined) !== (flags['tls-key'] === undefined)) throw usageError('--tls-cert and --tls-key go together');
+    if (flags['tls-cert'] !== undefined && flags.http === undefined) throw usageError('--tls-cert needs --http');
     const approvalDefault = flags['approval-default'] ?? 'deny';
     if (approvalDefault !== 'allow' && approvalDefault !== 'deny') throw usageError('--approval-default is allow or deny');
     return serve({
@@ -158,6 +194,9 @@ run(NAME, USAGE, async (argv) => {
       allowBypass: flags['allow-bypass'] === true,
       hyper: flags['no-hyper'] !== true,
       passphraseFd: fdFlag('passphrase-fd', flags['passphrase-fd']),
+      http: flags.http === undefined ? undefined : /^\d+$/.test(flags.http) || flags.http.includes(':') ? flags.http : `${flags.http}:${DEFAULT_HTTP_PORT}`,
+      tlsCert: flags['tls-cert'],
+      tlsKey: flags['tls-key'],
     });
   }
 
@@ -211,6 +250,39 @@ run(NAME, USAGE, async (argv) => {
     client.close();
   }
 });
+
+/** token add|rm|list: device tokens for the HTTP surface. */
+async function token(positionals: string[], flags: { allow?: string; url?: string; 'qr-png'?: string }): Promise<number> {
+  const [sub, name] = positionals;
+  const dir = relayDir();
+  if (sub === 'list') {
+    if (name !== undefined) throw usageError(`unexpected argument '${name.slice(0, 40)}'`);
+    for (const t of readTokens(dir)) writeLine(JSON.stringify({ name: t.name, allow: t.allow, created: t.created }));
+    return 0;
+  }
+  if (sub !== 'add' && sub !== 'rm') throw usageError(`token takes add, rm or list, got '${String(sub).slice(0, 40)}'`);
+  if (name === undefined) throw usageError(`token ${sub} needs a NAME`);
+  if (sub === 'rm') {
+    if (flags.allow !== undefined || flags.url !== undefined || flags['qr-png'] !== undefined) throw usageError('token rm takes only a NAME');
+    const t = removeToken(dir, name);
+    writeJson({ name: t.name, removed: true });
+    return 0;
+  }
+  if (flags.allow === undefined) throw usageError('token add needs --allow', `for example --allow view,approve (abilities: view, send, approve, spawn)`);
+  const allow = parseCaps(flags.allow);
+  const base = new URL(flags.url ?? `http://127.0.0.1:${DEFAULT_HTTP_PORT}`);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw usageError('--url must be an http:// or https:// address');
+  const { token: secret } = addToken(dir, name, allow);
+  const url = `${base.origin}/#token=${secret}`;
+  const out = { name, allow, url, cc_url: `cc://${base.host}/${secret}` };
+  if (flags['qr-png'] !== undefined) {
+    const QRCode = (await import('qrcode')).default;
+    writeFileAtomic(resolvePath(flags['qr-png']), await QRCode.toBuffer(url, { type: 'png', errorCorrectionLevel: 'M' }), { overwrite: true });
+  }
+  ttyWrite(await renderQr(url));
+  writeJson(out);
+  return 0;
+}
 
 /** Print events as NDJSON until the tail ends (never, with --follow). */
 function tail(client: RelayClient, body: Record<string, unknown>): Promise<number> {

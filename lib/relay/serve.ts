@@ -9,6 +9,8 @@ import { writeJson } from '../cli/io.ts';
 import { keyFilePath } from '../config.ts';
 import { loadMyIdentity } from '../identity/unlock.ts';
 import { listenHyper, type HyperRelay } from './hyper-server.ts';
+import { isLoopback, listenHttp, parseAddr, type HttpRelay } from './http-server.ts';
+import { TokenStore } from './tokens.ts';
 import { SessionManager } from './manager.ts';
 import { listenUnix, relayDir, socketPath } from './unix-server.ts';
 
@@ -24,6 +26,10 @@ export interface ServeOptions {
   /** Serve paired peers over HyperDHT (needs the identity key). */
   hyper: boolean;
   passphraseFd?: number;
+  /** --http ADDR and TLS files. */
+  http?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** Run the server until a signal ends it; resolves with the exit status. */
@@ -54,8 +60,24 @@ export async function serve(opts: ServeOptions): Promise<number> {
       throw err;
     }
   }
+  let http: HttpRelay | undefined;
+  if (opts.http !== undefined) {
+    const { host } = parseAddr(opts.http);
+    if (!isLoopback(host) && !opts.tlsCert) {
+      warn(opts.name, `--http ${opts.http} is not a loopback address and has no TLS: device tokens and sessions cross the network in clear`);
+      process.stderr.write(`${opts.name}: hint: add --tls-cert/--tls-key, or keep --http on 127.0.0.1 behind 'tailscale serve'\n`);
+    }
+    try {
+      http = await listenHttp(manager, new TokenStore(dir), { addr: opts.http, tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, defaultCwd: opts.rootDir, server: hyper?.publicKey ?? null });
+    } catch (err) {
+      unix.close();
+      await hyper?.close();
+      await manager.shutdown();
+      throw err;
+    }
+  }
   // One line on stdout when ready: scripts and units wait for it.
-  writeJson({ socket: path, state_dir: dir, pid: process.pid, pubkey: hyper?.publicKey ?? null, sessions: manager.list().length, root_dir: opts.rootDir ?? null });
+  writeJson({ socket: path, state_dir: dir, pid: process.pid, pubkey: hyper?.publicKey ?? null, http: http?.url ?? null, sessions: manager.list().length, root_dir: opts.rootDir ?? null });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = () => {
@@ -68,7 +90,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
         /* already gone */
       }
       // Unannounce first: peers stop reaching a server that is going away.
-      Promise.resolve(hyper?.close())
+      Promise.all([hyper?.close(), http?.close()])
         .catch(() => undefined)
         .then(() => manager.shutdown())
         .finally(() => resolve(0));
