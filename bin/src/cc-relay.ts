@@ -7,6 +7,7 @@ import { formatPubkey } from '../../lib/identity/identity.ts';
 import { loadMyIdentity } from '../../lib/identity/unlock.ts';
 import { resolvePeer } from '../../lib/pair/peers.ts';
 import { connectHyper } from '../../lib/relay/hyper-client.ts';
+import { attach } from '../../lib/relay/attach.ts';
 import { DEFAULT_HTTP_PORT } from '../../lib/relay/http-server.ts';
 import { addToken, parseCaps, readTokens, removeToken } from '../../lib/relay/tokens.ts';
 import { relayDir } from '../../lib/relay/unix-server.ts';
@@ -37,6 +38,7 @@ const USAGE = `Usage:
   cc-relay interrupt PEER SESSION
   cc-relay lease PEER SESSION [take|release] [--force]
   cc-relay stop PEER SESSION
+  cc-relay attach PEER [SESSION]
 
 'serve' hosts Claude Code sessions: each runs as claude with stream-json in
 and out and its permission prompts on stdio, and every event is appended to a
@@ -55,6 +57,12 @@ DirectConnectTransport). Every HTTP request needs a device token: 'token add'
 prints {"url","cc_url"} with the token in the URL's fragment (shown once,
 stored only as a hash; a QR of the URL goes to the terminal, or to a PNG with
 --qr-png); 'token rm' revokes it, open sockets included.
+
+'attach' is the terminal client: a live transcript (tool calls folded,
+untrusted text with control characters made visible), Enter sends a line,
+y/n answers a pending permission, Ctrl-C interrupts the turn (twice within
+two seconds detaches); it reconnects by itself and replays only what it
+missed. Without SESSION it opens the one that most needs you.
 
 The other commands are clients. PEER is '-' for the server on this host, or
 a paired peer's NAME or pk:… (dialled over HyperDHT as your identity).
@@ -136,6 +144,7 @@ const FLAGS_OF: Record<string, string[]> = {
   interrupt: ['passphrase-fd'],
   lease: ['force', 'passphrase-fd'],
   stop: ['passphrase-fd'],
+  attach: ['passphrase-fd'],
 };
 /** Positionals after the command: [min, max]. */
 const ARITY: Record<string, [number, number]> = {
@@ -150,6 +159,7 @@ const ARITY: Record<string, [number, number]> = {
   interrupt: [2, 2],
   lease: [2, 3],
   stop: [2, 2],
+  attach: [1, 2],
 };
 
 async function connect(peer: string, passphraseFd: number | undefined): Promise<RelayClient> {
@@ -201,6 +211,11 @@ run(NAME, USAGE, async (argv) => {
   }
 
   const [peer, session] = positionals;
+  if (cmd === 'attach') {
+    if (!process.stdin.isTTY) throw usageError('attach needs a terminal on stdin', "for scripts, use 'cc-relay tail' and 'cc-relay send'");
+    const fd = fdFlag('passphrase-fd', flags['passphrase-fd']);
+    return attach({ connect: () => connect(peer, fd), session, input: process.stdin, output: process.stdout });
+  }
   // Validate everything the user typed before touching the network or stdin.
   let body: Record<string, unknown> = {};
   switch (cmd) {
