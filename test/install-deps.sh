@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the tests use as real peers and checkers: age (interop),
 # zsh and fish (completion checks), man-db (man page rendering), zbar-tools
-# (decoding the QR codes we print). Installs what is missing when run as
+# (decoding the QR codes we print), tmux (cc-relay attach in a terminal), curl
+# (HTTP checks) and chromium (the phone page, headless). Installs what is missing when run as
 # root; otherwise says what to install.
 set -eu
 need=""
-for pkg in age zsh fish man-db zbar-tools bsdutils; do
+for pkg in age zsh fish man-db zbar-tools bsdutils tmux curl chromium; do
   # "install ok installed" only: a removed package keeps a dpkg entry (config-files).
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need="$need $pkg"
 done

@@ -156,6 +156,10 @@ export async function listenHttp(manager: SessionManager, tokens: TokenStore, op
       res.end(PAGE_HTML);
       return;
     }
+    if (req.method === 'GET' && url.pathname === '/favicon.ico') {
+      res.writeHead(204, { 'cache-control': 'max-age=86400' }).end();
+      return;
+    }
     void handleApi(req, res, url).catch((err) => {
       if (res.headersSent) return res.destroy();
       if (err instanceof OpError) json(res, STATUS_OF[err.code] ?? 409, { error: { code: err.code, message: err.message } });

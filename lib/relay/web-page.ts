@@ -140,7 +140,17 @@ function render() {
       items.push(box);
     } else if (ev.kind === 'interrupt') items.push(el('div', 'note', 'interrupted by ' + ev.who));
   }
-  for (const q of queue) if (q.session === current && q.state !== 'sent') items.push(el('div', 'msg user queued ' + q.state, q.text + ' — ' + q.state + (q.error ? ': ' + q.error : '')));
+  for (const q of queue) {
+    if (q.session !== current || q.state === 'sent') continue;
+    const item = el('div', 'msg user queued ' + q.state, q.text + ' — ' + q.state + (q.error ? ': ' + q.error : ''));
+    if (q.state === 'failed' && /^busy/.test(q.error || '') && caps.includes('send')) {
+      const take = el('button', 'takeover', 'Take over and send');
+      take.onclick = () => request('lease', { session: current, action: 'take', force: true })
+        .then(() => { q.state = 'queued'; q.final = false; q.error = ''; saveQueue(); flushQueue(); }, (e) => alert(e.message));
+      item.append(el('br'), take);
+    }
+    items.push(item);
+  }
   items.reverse();  // the tail first
   out.append(...items);
 }
