@@ -16,3 +16,6 @@ bash bench/raw-throughput.sh "${RAW_MIB:-256}"
 echo
 echo "== DHT: publish and resolve on a 50-node local testnet vs a bare bittorrent-dht get (target <= 1.2x)"
 bash bench/dht-latency.sh
+echo
+echo "== cc-relay: event latency over HyperDHT vs a bare stream (target p50 <= 1.5x), fan-out and RSS (target <= 200 MB), reconnect catch-up"
+node --import tsx bench/relay.mjs --samples "${RELAY_SAMPLES:-300}" --watchers "${RELAY_WATCHERS:-100}" --sessions "${RELAY_SESSIONS:-10}" --events "${RELAY_EVENTS:-10000}"

@@ -163,7 +163,9 @@ export class Connection {
   private schedule(t: Tail): void {
     if (t.scheduled || this.blocked || this.closed) return;
     t.scheduled = true;
-    setImmediate(() => {
+    // A microtask, not a loop turn: a live event leaves in the same tick it was logged,
+    // after the code that appended it (and any events appended with it) has finished.
+    queueMicrotask(() => {
       t.scheduled = false;
       this.pump(t);
     });
