@@ -36,7 +36,8 @@ export async function attach(opts: AttachOptions): Promise<number> {
   let rl: Interface | undefined;
 
   const print = (lines: string[]) => {
-    if (lines.length === 0) return;
+    // After detaching, late answers stay silent: a prompt would resume the terminal and keep us alive.
+    if (lines.length === 0 || detached) return;
     if (rl) {
       opts.output.write('\r\x1b[K');
     }
@@ -46,6 +47,7 @@ export async function attach(opts: AttachOptions): Promise<number> {
   const status = (text: string) => print([`[${text}]`]);
   const setPrompt = () => {
     const p = pending.find((x) => !decided.has(x.request_id));
+    if (detached) return;
     rl?.setPrompt(p ? `allow ${visible(p.tool)}? [y/n] ` : '> ');
     rl?.prompt(true);
   };
@@ -105,6 +107,7 @@ export async function attach(opts: AttachOptions): Promise<number> {
       detached = true;
       rl?.close();
       client?.close();
+      opts.input.pause();
       opts.output.write('\n[detached]\n');
       resolve(0);
     };
