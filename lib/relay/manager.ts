@@ -116,7 +116,7 @@ export class SessionManager {
     if (this.opts.rootDir && !insideRoot(this.opts.rootDir, cwd)) {
       throw new OpError('forbidden', `${cwd.slice(0, 200)} is outside the server's root directory`, 4);
     }
-    const meta: SessionMeta = { id, cwd: realpathSync(cwd), created: Date.now(), by, ...(mode ? { permission_mode: mode as string } : {}) };
+    const meta: SessionMeta = { id, cwd: realpathSync(cwd), created: Date.now(), by, ...(mode ? { permission_mode: mode as string } : {}), ...(resume ? { adopted: true } : {}) };
     writeFileAtomic(join(this.opts.dir, `${id}.json`), Buffer.from(JSON.stringify(meta) + '\n'), { overwrite: true });
     const session = new Session(meta, this.opts.dir, this.opts);
     this.sessions.set(id, session);

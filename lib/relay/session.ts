@@ -18,6 +18,8 @@ export interface SessionMeta {
   /** Who spawned it. */
   by: string;
   permission_mode?: string;
+  /** An existing Claude Code session taken over with --resume (it has a transcript from the start). */
+  adopted?: boolean;
 }
 
 export interface SessionEnv {
@@ -58,6 +60,8 @@ export class Session {
   private localIds = new Map<string, number>(); // localId → seq of its input event
   lease: { who: string; until: number } | null = null;
   lastResult: Record<string, unknown> | null = null;
+  /** Whether claude has a transcript to --resume (a message was ever sent, or the session was adopted). */
+  private hadInput = false;
   private interruptWaiters = new Map<string, () => void>();
   private exitWaiters: (() => void)[] = [];
 
@@ -77,6 +81,7 @@ export class Session {
   private replay(ev: LogEvent, unresolved: Map<string, LogEvent>): void {
     switch (ev.kind) {
       case 'input':
+        this.hadInput = true;
         if (typeof ev.localId === 'string') this.remember(ev.localId, ev.seq);
         break;
       case 'permission':
@@ -239,7 +244,9 @@ export class Session {
       if (seen !== undefined) return { seq: seen, duplicate: true };
     }
     this.holdLease(who);
-    if (!this.alive) this.start({ resume: true }); // an exited session picks up where it stopped
+    // An exited session picks up where it stopped; one that never had a message starts afresh under its id.
+    if (!this.alive) this.start({ resume: this.hadInput || this.meta.adopted === true });
+    this.hadInput = true;
     const ev = this.log.append('input', { who, localId: localId ?? null, content });
     if (localId !== undefined) this.remember(localId, ev.seq);
     this.setState('running');

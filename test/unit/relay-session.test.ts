@@ -120,3 +120,17 @@ test('--root-dir: inside by realpath with a trailing separator', () => {
   assert.equal(insideRoot(join(d, 'root'), join(d, 'root/out')), false);
   assert.equal(insideRoot(join(d, 'root'), join(d, 'nope')), false);
 });
+
+test('a session that never had a message starts afresh after a restart (nothing to --resume yet)', async () => {
+  const d = work();
+  let m = manager(d);
+  const s = m.spawn('a', { cwd: d });
+  await m.shutdown(1000);
+  m = manager(d);
+  const again = m.get(s.meta.id);
+  await again.send('alice', 'first words');
+  const start = again.log.readAfter(0).map((l) => JSON.parse(l)).filter((e) => e.kind === 'state' && e.state === 'starting');
+  assert.deepEqual(start.map((e) => e.resume), [false, false]);
+  await until(again, (e) => e.kind === 'claude' && (e.msg as { type?: string }).type === 'result');
+  await m.shutdown(1000);
+});
