@@ -23,10 +23,10 @@ teardown() {
 
 tm() { tmux -S "$TMUX_SOCK" "$@"; }
 screen() { tm capture-pane -p -t t -S -200; }
-# wait_screen TEXT: until the pane shows TEXT (20 s).
+# wait_screen TEXT: until the pane shows TEXT (60 s: a resumed claude starts slowly on a loaded machine).
 wait_screen() {
   local i
-  for i in $(seq 1 200); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done
+  for i in $(seq 1 600); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done
   echo "screen never showed: $1" >&2; screen >&2; return 1
 }
 

@@ -2,7 +2,7 @@
 #   relay_start [serve flags…]   start `cc-relay serve` in the background (bounded by the test's teardown)
 #   relay_stop                   SIGTERM it and wait for it to exit
 #   relay_spawn DIR              spawn a session in DIR on the local server; prints its id
-#   relay_wait SESSION JS [N]    wait (N tenths of a second, default 300) until an event e of
+#   relay_wait SESSION JS [N]    wait (N tenths of a second, default 600) until an event e of
 #                                SESSION's log makes the JS expression true; prints that event
 relay_start() {
   RELAY_OUT="$BATS_TEST_TMPDIR/relay.out"
@@ -38,7 +38,7 @@ relay_spawn() {
 }
 
 relay_wait() {
-  local session="$1" expr="$2" tries="${3:-300}" i out
+  local session="$1" expr="$2" tries="${3:-600}" i out
   for ((i = 0; i < tries; i++)); do
     out=$(cc-relay tail - "$session" | node -e '
       const lines = require("fs").readFileSync(0, "utf8").split("\n").filter(Boolean);
