@@ -25,3 +25,6 @@ node --import tsx bench/pair.mjs --runs "${PAIR_RUNS:-10}"
 echo
 echo "== context: cc-context push/pull of ${CTX_FILES:-10000} files / ${CTX_MB:-100} MB vs rclone copy (target <= 2x; incremental <= 5 %; RSS <= 150 MB)"
 bash bench/context-sync.sh "${CTX_FILES:-10000}" "${CTX_MB:-100}"
+echo
+echo "== cc-relay: event latency over HyperDHT vs a bare stream (target p50 <= 1.5x), fan-out and RSS (target <= 200 MB), reconnect catch-up"
+node --import tsx bench/relay.mjs --samples "${RELAY_SAMPLES:-300}" --watchers "${RELAY_WATCHERS:-100}" --sessions "${RELAY_SESSIONS:-10}" --events "${RELAY_EVENTS:-10000}"

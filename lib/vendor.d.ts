@@ -13,6 +13,7 @@ declare module 'z32' {
 declare module 'qrcode' {
   const QRCode: {
     toString(text: string, opts: { type: 'terminal' | 'utf8' | 'svg'; small?: boolean; errorCorrectionLevel?: 'L' | 'M' | 'Q' | 'H' }): Promise<string>;
+    toBuffer(text: string, opts: { type: 'png'; errorCorrectionLevel?: 'L' | 'M' | 'Q' | 'H' }): Promise<Buffer>;
   };
   export default QRCode;
 }

@@ -3,11 +3,13 @@
 # rclone (cc-context stores, served on loopback with rclone serve webdav),
 # zsh and fish (completion checks), man-db (man page rendering), zbar-tools
 # (decoding the QR codes we print), tmux (a real terminal for prompts, Tab
-# completion and two people approving at two terminals). Installs what is missing when run as
+# completion, two people approving at two terminals, cc-relay attach), rclone
+# (a real store for cc-context), curl (HTTP checks) and chromium (the phone
+# page, headless). Installs what is missing when run as
 # root; otherwise says what to install.
 set -eu
 need=""
-for pkg in age zsh fish man-db zbar-tools bsdutils tmux rclone; do
+for pkg in age zsh fish man-db zbar-tools bsdutils tmux rclone curl chromium; do
   # "install ok installed" only: a removed package keeps a dpkg entry (config-files).
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need="$need $pkg"
 done

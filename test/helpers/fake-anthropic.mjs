@@ -5,7 +5,7 @@
 // exits on its own after --timeout seconds so a forgotten server never
 // outlives the test run.
 //
-//   node test/helpers/fake-anthropic.mjs [--log FILE] [--timeout S] [--reply TEXT] [--bash CMD]
+//   node test/helpers/fake-anthropic.mjs [--log FILE] [--timeout S] [--reply TEXT] [--bash CMD] [--tool NAME=JSON]... [--script FILE]
 //
 // Every POST /v1/messages answers with a streamed (SSE) text reply: "REPLY #n"
 // where n counts the messages requests, so a test can tell turns apart.
@@ -19,8 +19,14 @@
 // with a tool_use of NAME (e.g. an MCP tool, mcp__SERVER__TOOL) and that
 // input, each on the first request that offers a tool of that name; the
 // tool's result then arrives in the next request (see claude-log.mjs).
+// With --script FILE (a JSON array) each streamed request that offers tools
+// takes the next step: {"text":T} a text reply, {"tool":NAME,"input":{…}} a
+// tool_use (the CLI runs the tool, asking permission as configured, and sends
+// the result as the next request), {"hang":true} a reply that starts and then
+// never finishes (until the client gives up: a turn to interrupt). Past the
+// end of the script, requests get the usual "REPLY #n".
 import { createServer } from 'node:http';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const { values: opts } = parseArgs({
@@ -30,6 +36,7 @@ const { values: opts } = parseArgs({
     reply: { type: 'string', default: 'REPLY' },
     bash: { type: 'string' },
     tool: { type: 'string', multiple: true },
+    script: { type: 'string' },
   },
 });
 const timeoutMs = Math.max(1, Number(opts.timeout) || 60) * 1000;
@@ -49,6 +56,7 @@ function scriptedTool(json) {
   toolNext += 1;
   return t;
 }
+const script = opts.script ? JSON.parse(readFileSync(opts.script, 'utf8')) : [];
 
 function log(entry) {
   if (opts.log) appendFileSync(opts.log, JSON.stringify({ t: Date.now(), ...entry }) + '\n');
@@ -103,6 +111,20 @@ function messageEvents(id, model, block) {
   ];
 }
 
+/** The next --script step for a main-conversation request (streamed, with tools). */
+function nextStep(json) {
+  if (script.length === 0 || !json || !json.stream || !Array.isArray(json.tools) || json.tools.length === 0) return undefined;
+  return script.shift();
+}
+
+/** Start a reply and never finish it: the client aborts (an interrupt) or the timeout ends it. */
+function hang(res, id, model) {
+  const [start, blockStart] = messageEvents(id, model, { text: '' });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  for (const [event, data] of [start, blockStart]) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  res.write(`event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'thinking…' } })}\n\n`);
+}
+
 /** Answer with the --bash tool call once, on the first request that offers Bash. */
 function wantsBash(json) {
   if (!opts.bash || bashSent || !json || !json.stream || !Array.isArray(json.tools)) return false;
@@ -134,8 +156,15 @@ const server = createServer(async (req, res) => {
     const model = (json && json.model) || 'claude-fake';
     const text = `${opts.reply} #${messageCount}`;
     const scripted = scriptedTool(json);
+    const step = scripted ? undefined : nextStep(json);
     if (scripted) {
       sse(res, messageEvents(id, model, { tool: scripted.name, input: scripted.input }));
+    } else if (step && step.hang) {
+      hang(res, id, model);
+    } else if (step && step.tool) {
+      sse(res, messageEvents(id, model, { tool: step.tool, input: step.input ?? {} }));
+    } else if (step) {
+      sse(res, messageEvents(id, model, { text: String(step.text ?? text) }));
     } else if (wantsBash(json)) {
       bashSent = true;
       sse(res, messageEvents(id, model, { tool: 'Bash', input: { command: opts.bash, description: 'run the test command' } }));
