@@ -12,6 +12,7 @@ import { describeExpiry, renderQr, listLine } from '../../lib/handoff/text.ts';
 
 const USAGE = `Usage:
   cc-handoff [SESSION] [--share pk:…|NAME] [--pin [--generate-pin]] [--ttl S] [--burn] [--qr] [--json]
+  cc-handoff --carry [SESSION] [--share pk:…|NAME | --pin] [--ttl S] [--burn] [--json]
   cc-handoff --list [--json]
   cc-handoff --revoke [-y]
 
@@ -22,7 +23,13 @@ public key. Nothing is sent to any server of ours.
 
   cc-session [SESSION] | cc-seal [--to PEER] [--pin] [--ttl S] [--burn] | cc-dht-put
 
+With --carry the session's files travel too: they are packed, sealed to
+the reader and served over HyperDHT from this process until picked up, the
+TTL runs out or Ctrl-C. Only the reader's key may fetch them. --carry ships
+the whole transcript (code, tool output, any secret it holds) to the reader.
+
 Options:
+  --carry             bring the session's files along (serve them until picked up)
   --share pk:…|NAME   encrypt to that peer's key only (default: to yourself)
   --pin               encrypt to a PIN/passphrase instead (asked on the terminal)
   --generate-pin      with --pin: make a strong passphrase and show it once
@@ -61,12 +68,15 @@ run('cc-handoff', USAGE, async (argv) => {
       yes: { type: 'boolean', short: 'y' },
       transport: { type: 'string' },
       'passphrase-fd': { type: 'string' },
+      carry: { type: 'boolean' },
     },
     { maxPositionals: 1 },
   );
   exclusive('cc-handoff', flags, 'list', 'revoke', 'share');
   exclusive('cc-handoff', flags, 'list', 'revoke', 'pin');
   exclusive('cc-handoff', flags, 'share', 'pin');
+  exclusive('cc-handoff', flags, 'carry', 'list');
+  exclusive('cc-handoff', flags, 'carry', 'revoke');
   if ((flags.list || flags.revoke) && (positionals.length || flags.ttl || flags.burn || flags.qr)) {
     throw usageError('--list and --revoke take no session or publishing options');
   }
@@ -101,6 +111,10 @@ run('cc-handoff', USAGE, async (argv) => {
   if (flags.burn) seal.push('--burn');
 
   const session = JSON.parse(await pipeline([['cc-session', ...positionals]], { env }));
+  if (flags.carry) {
+    const { handoffWithCarry } = await import('../../lib/handoff/carry-porcelain.ts');
+    return handoffWithCarry({ session, seal, transport, env, share: flags.share, pin: !!flags.pin, burn: !!flags.burn, json: !!flags.json });
+  }
   const record = await pipeline([seal], { env, input: JSON.stringify(session) });
   const put = JSON.parse(await pipeline([['cc-dht-put', ...transport]], { env, input: record }));
   const rec = JSON.parse(record);

@@ -20,6 +20,13 @@ project directory.
 
   cc-dht-get [pk:…] --wait S | cc-open --from pk:… | cc-resume
 
+A handoff made with 'cc-handoff --carry' brings the session's files: they
+are fetched from the publisher over HyperDHT (resuming an interrupted
+transfer), checked against the size and SHA-256 in the signed record (exit 4
+on a mismatch, nothing installed), and installed in Claude Code's project
+folder for the local directory. A local copy that has moved on is kept, and
+the carried session is installed beside it under a new id.
+
 A handoff marked burn-after-reading is removed from the DHT once you confirm,
 when it was published under your own key (the publisher's key is needed to
 remove it otherwise; you are told so).
@@ -81,6 +88,36 @@ run('cc-pickup', USAGE, async (args) => {
     { env },
   );
   const handoff = JSON.parse(opened);
+
+  const burn = async () => {
+    if (!handoff.burn) return;
+    const me = who === undefined ? from : await whoami('ignore').catch(() => undefined);
+    if (me !== undefined && handoff.from === me) {
+      await pipeline([['cc-dht-put', '--revoke', ...transport]], { env });
+      process.stderr.write('cc-pickup: burned: the handoff record was removed from the DHT\n');
+    } else {
+      warn('cc-pickup', `this handoff is burn-after-reading, but only its publisher (${from}) can remove it: ask them to run 'cc-handoff --revoke'`);
+    }
+  };
+
+  if (handoff.payload?.c) {
+    // Session carry: the files come with the record (lib/handoff/carry-*.ts).
+    const { fetchCarried, megabytes } = await import('../../lib/handoff/carry-porcelain.ts');
+    const { carryTargetDir } = await import('../../lib/handoff/carry-flow.ts');
+    const dir = carryTargetDir(handoff, flags.cwd);
+    if (flags.qr) process.stderr.write(await renderQr(handoff.payload.s));
+    if (flags.print) return writeJson({ cwd: dir, carry: { bytes: handoff.payload.c.n, sha256: handoff.payload.c.x }, handoff });
+    if (!flags.yes) {
+      if (!hasTty()) throw usageError('resuming asks for confirmation and there is no terminal', 'add -y to resume without asking');
+      const where = handoff.payload.h ? ` from ${handoff.payload.h}` : '';
+      if (!(await confirm(`Fetch session ${handoff.payload.s}${where} (${megabytes(handoff.payload.c.n)}) and resume it in ${dir}?`))) return 1;
+    }
+    Object.assign(process.env, env);
+    const input = await fetchCarried(handoff, flags.cwd);
+    await burn();
+    return handOver(['cc-resume', '-y', ...(claudeArgs.length ? ['--', ...claudeArgs] : [])], input);
+  }
+
   const resume = ['cc-resume', ...(flags.cwd ? ['--cwd', flags.cwd] : []), ...(claudeArgs.length ? ['--', ...claudeArgs] : [])];
   const plan = JSON.parse(await pipeline([[resume[0], '--print', ...resume.slice(1)]], { env, input: opened }));
 
@@ -92,14 +129,6 @@ run('cc-pickup', USAGE, async (args) => {
     const where = handoff.payload.h ? ` from ${handoff.payload.h}` : '';
     if (!(await confirm(`Resume session ${handoff.payload.s}${where} in ${plan.cwd}?`))) return 1;
   }
-  if (handoff.burn) {
-    const me = who === undefined ? from : await whoami('ignore').catch(() => undefined);
-    if (me !== undefined && handoff.from === me) {
-      await pipeline([['cc-dht-put', '--revoke', ...transport]], { env });
-      process.stderr.write('cc-pickup: burned: the handoff record was removed from the DHT\n');
-    } else {
-      warn('cc-pickup', `this handoff is burn-after-reading, but only its publisher (${from}) can remove it: ask them to run 'cc-handoff --revoke'`);
-    }
-  }
+  await burn();
   return handOver([resume[0], '-y', ...resume.slice(1)], opened);
 });
