@@ -20,6 +20,7 @@ SH
   chmod +x "$BATS_TEST_TMPDIR/fakebin/claude"
   export CCKIT_CLAUDE="$BATS_TEST_TMPDIR/fakebin/claude"
   SERVER_PID=
+  bats_require_minimum_version 1.5.0
 }
 
 teardown() {
@@ -51,18 +52,19 @@ same_key() { mkdir -p "$(home_of "$2")/.pubky"; chmod 700 "$(home_of "$2")/.pubk
 serve() {
   local m="$1" proj="$2"; shift 2
   SERVE_OUT="$BATS_TEST_TMPDIR/serve.out"; SERVE_ERR="$BATS_TEST_TMPDIR/serve.err"
-  as_machine "$m" bash -c "cd '$proj' && exec cc-handoff --carry --ttl 600 $*" </dev/null >"$SERVE_OUT" 2>"$SERVE_ERR" 3>&- &
-  SERVER_PID=$!
+  as_machine "$m" bash -c "cd '$proj' && echo \$\$ > '$BATS_TEST_TMPDIR/serve.pid' && exec cc-handoff --carry --ttl 600 $*" </dev/null >"$SERVE_OUT" 2>"$SERVE_ERR" 3>&- &
+  SERVE_JOB=$!
   local i
   for ((i = 0; i < 300; i++)); do
+    SERVER_PID=$(cat "$BATS_TEST_TMPDIR/serve.pid" 2>/dev/null || true)
     grep -q 'cc-pickup pk:' "$SERVE_OUT" 2>/dev/null && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$SERVE_ERR" >&2; return 1; }
+    kill -0 "$SERVE_JOB" 2>/dev/null || { cat "$SERVE_ERR" >&2; return 1; }
     sleep 0.1
   done
   cat "$SERVE_ERR" >&2; return 1
 }
 
-served_exit() { wait "$SERVER_PID"; local rc=$?; SERVER_PID=; return $rc; }
+served_exit() { wait "$SERVE_JOB"; local rc=$?; SERVER_PID=; return $rc; }
 
 @test "self: carried from A to B with no shared ~/.claude; installed under B's slug and resumed" {
   on a cc-key init --no-passphrase >/dev/null
@@ -133,8 +135,8 @@ served_exit() { wait "$SERVER_PID"; local rc=$?; SERVER_PID=; return $rc; }
   [[ "$(echo "$output" | json_field payload.c.x)" =~ ^[A-Za-z0-9_-]{43}$ ]]
   [ "$(echo "$output" | json_field payload.c.n)" -gt 1000 ]
   kill -TERM "$SERVER_PID"
-  run served_exit
-  [ "$status" -eq 1 ]
+  rc=0; served_exit || rc=$?
+  [ "$rc" -eq 1 ]
   grep -q 'stopped serving' "$SERVE_ERR"
 }
 
@@ -183,14 +185,14 @@ served_exit() { wait "$SERVER_PID"; local rc=$?; SERVER_PID=; return $rc; }
   fa=$(make_session a "$proj_a" "$SID" 48)
   serve a "$proj_a"
   part_dir="$(home_of b)/.local/state/cckit/carry"
-  on b cc-pickup -y --wait 20 --cwd "$proj_b" >/dev/null 2>&1 3>&- &
-  picker=$!
+  on b bash -c "echo \$\$ > '$BATS_TEST_TMPDIR/pick.pid'; exec cc-pickup -y --wait 20 --cwd '$proj_b'" >/dev/null 2>&1 3>&- &
+  picker_job=$!
   for ((i = 0; i < 600; i++)); do
     [ -n "$(find "$part_dir" -name '*.part' -size +1k 2>/dev/null)" ] && break
     sleep 0.02
   done
   kill -STOP "$SERVER_PID"
-  kill -KILL "$picker"; wait "$picker" 2>/dev/null || true
+  kill -KILL "$(cat "$BATS_TEST_TMPDIR/pick.pid")"; wait "$picker_job" 2>/dev/null || true
   part=$(find "$part_dir" -name '*.part')
   got=$(stat -c %s "$part")
   kill -CONT "$SERVER_PID"
@@ -231,6 +233,7 @@ served_exit() { wait "$SERVER_PID"; local rc=$?; SERVER_PID=; return $rc; }
   proj_a="$(home_of a)/app"
   make_session a "$proj_a" "$SID" >/dev/null
   serve a "$proj_a"
+  mv "$proj_a" "$proj_a.moved"   # the project exists on neither machine's path now
   run --separate-stderr on b cc-pickup -y --wait 20
   [ "$status" -eq 3 ]
   assert_one_error cc-pickup
