@@ -245,3 +245,20 @@ served_exit() { wait "$SERVE_JOB"; local rc=$?; SERVER_PID=; return $rc; }
   [ "$status" -eq 2 ]
   assert_one_error cc-handoff
 }
+
+@test "a tampered archive: exit 4, nothing installed, claude not run" {
+  on a cc-key init --no-passphrase >/dev/null
+  same_key a b
+  proj_a="$(home_of a)/app"; proj_b="$(home_of b)/app"; mkdir -p "$proj_b"
+  make_session a "$proj_a" "$SID" >/dev/null
+  serve a "$proj_a"
+  sealed=$(ls "$(home_of a)"/.local/state/cckit/carry/*.age)
+  printf 'X' | dd of="$sealed" bs=1 seek=300 conv=notrunc status=none
+  run --separate-stderr on b cc-pickup -y --wait 20 --cwd "$proj_b"
+  [ "$status" -eq 4 ]
+  assert_one_error cc-pickup
+  [[ "$stderr" == *"SHA-256"* ]]
+  [ ! -e "$(home_of b)/.claude/projects/$(slug_of "$proj_b")/$SID.jsonl" ]
+  [ -z "$(ls -A "$(home_of b)/.local/state/cckit/carry")" ]
+  [ ! -e "$BATS_TEST_TMPDIR/claude-ran" ]
+}
