@@ -16,3 +16,6 @@ bash bench/raw-throughput.sh "${RAW_MIB:-256}"
 echo
 echo "== DHT: publish and resolve on a 50-node local testnet vs a bare bittorrent-dht get (target <= 1.2x)"
 bash bench/dht-latency.sh
+echo
+echo "== session carry: cc-handoff --carry → cc-pickup of ${CARRY_MB:-100} MB on a local HyperDHT testnet vs cc-seal --raw | bare hyperdht stream (target <= 1.3x)"
+bash bench/carry-throughput.sh "${CARRY_MB:-100}"
