@@ -150,7 +150,7 @@ export class Channel {
    * bytes from `body` unframed (back-pressure respected). The receiver must
    * have called acceptRaw(): the n bytes go to its handler, then NDJSON resumes.
    */
-  async sendRaw(header: object, n: number, body: AsyncIterable<Uint8Array>): Promise<void> {
+  async sendRaw(header: object, n: number, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
     await this.send({ ...header, $raw: n });
     let sent = 0;
     for await (const chunk of body) {
