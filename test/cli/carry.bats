@@ -195,6 +195,8 @@ served_exit() { wait "$SERVE_JOB"; local rc=$?; SERVER_PID=; return $rc; }
   kill -KILL "$(cat "$BATS_TEST_TMPDIR/pick.pid")"; wait "$picker_job" 2>/dev/null || true
   part=$(find "$part_dir" -name '*.part')
   got=$(stat -c %s "$part")
+  total=$(stat -c %s "$(ls "$(home_of a)"/.local/state/cckit/carry/*.age)")
+  [ "$got" -gt 0 ] && [ "$got" -lt "$total" ]
   kill -CONT "$SERVER_PID"
   [ ! -e "$BATS_TEST_TMPDIR/claude-ran" ]
   run on b cc-pickup -y --wait 20 --cwd "$proj_b"
@@ -224,6 +226,8 @@ served_exit() { wait "$SERVE_JOB"; local rc=$?; SERVER_PID=; return $rc; }
   ! grep -q '    at ' "$BATS_TEST_TMPDIR/p.err"
   [ ! -e "$(home_of b)/.claude/projects/$(slug_of "$proj_b")/$SID.jsonl" ]
   [ ! -e "$BATS_TEST_TMPDIR/claude-ran" ]
+  grep -q 'interrupted after' "$BATS_TEST_TMPDIR/p.err"
+  [ -n "$(find "$part_dir" -name '*.part' -size +1k)" ]
   served_exit || true
 }
 
