@@ -266,3 +266,16 @@ served_exit() { wait "$SERVE_JOB"; local rc=$?; SERVER_PID=; return $rc; }
   [ -z "$(ls -A "$(home_of b)/.local/state/cckit/carry")" ]
   [ ! -e "$BATS_TEST_TMPDIR/claude-ran" ]
 }
+
+@test "progress on a terminal: the picker shows how much of the archive arrived" {
+  on a cc-key init --no-passphrase >/dev/null
+  same_key a b
+  proj_a="$(home_of a)/app"; proj_b="$(home_of b)/app"; mkdir -p "$proj_b"
+  make_session a "$proj_a" "$SID" 2 >/dev/null
+  serve a "$proj_a"
+  # script(1) gives the picker a pseudo-terminal for stdout and stderr.
+  run on b script -qfec "cc-pickup -y --wait 20 --cwd '$proj_b'" /dev/null
+  assert_success
+  assert_output --regexp 'received [0-9.]+ MB of [0-9.]+ MB \(100%\)'
+  served_exit
+}
