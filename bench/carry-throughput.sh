@@ -49,13 +49,16 @@ t2=$(now)
 (cd "$proj" && env $A cc-handoff --carry --ttl 600 </dev/null >"$work/serve.out" 2>"$work/serve.err") &
 serve=$!
 for _ in $(seq 1 600); do grep -q 'cc-pickup pk:' "$work/serve.out" 2>/dev/null && break; sleep 0.02; done
+t_ready=$(now)
 env $B cc-pickup -y --wait 20 --cwd "$work/b/app" >/dev/null 2>"$work/pickup.err" || { cat "$work/serve.err" "$work/pickup.err" >&2; exit 1; }
 t3=$(now)
 wait "$serve"
 cmp -s "$folder/$sid.jsonl" "$work/b/.claude/projects/$(printf '%s' "$(cd "$work/b/app" && pwd -P)" | sed 's/[^A-Za-z0-9]/-/g')/$sid.jsonl" || { echo "carry-throughput: the carried session differs" >&2; exit 1; }
 
 node -e '
-const [b, ref, carry] = [Number(process.argv[1]), Number(process.argv[2]), Number(process.argv[3])];
+const [b, t0, t1, t2, t3] = process.argv.slice(1).map(Number);
+const ref = t1 - t0, carry = t3 - t2;
 const mbs = (t) => (b / 1e6 / t).toFixed(0);
+console.log(`(publisher ready after ${(Number(process.argv[6]) - t2).toFixed(2)} s: pack, seal, publish)`);
 console.log(`carry ${(b / 1e6).toFixed(0)} MB: ${carry.toFixed(2)} s (${mbs(carry)} MB/s) vs cc-seal --raw | bare hyperdht stream ${ref.toFixed(2)} s (${mbs(ref)} MB/s): ${(carry / ref).toFixed(2)}x (target <= 1.3x)`);
-' "$bytes" "$(echo "$t1 - $t0" | bc)" "$(echo "$t3 - $t2" | bc)"
+ ' "$bytes" "$t0" "$t1" "$t2" "$t3" "$t_ready"

@@ -60,7 +60,16 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
   const keyPair = identityKeyPair(id);
   const mode: CarryMode = o.pin ? { kind: 'pin' } : o.share ? { kind: 'share', peer: await resolvePeer(o.share) } : { kind: 'self', me: id.publicKey };
   id.seed.fill(0);
-  const prepared = await prepareCarry(o.session.s, o.session.p, mode);
+  // Bootstrapping HyperDHT takes a moment: let it run while the session is packed.
+  const nodeReady = NetNode.open();
+  nodeReady.catch(() => {});
+  let prepared: Awaited<ReturnType<typeof prepareCarry>>;
+  try {
+    prepared = await prepareCarry(o.session.s, o.session.p, mode);
+  } catch (err) {
+    await nodeReady.then((n) => n.close(), () => {});
+    throw err;
+  }
   const ac = new AbortController();
   const stop = () => ac.abort();
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, stop);
@@ -70,7 +79,7 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
     const record = await pipeline([o.seal], { env: o.env, input: JSON.stringify(payload) });
     const rec = JSON.parse(record);
     const expiresAt = rec.created_at + rec.ttl;
-    node = await NetNode.open();
+    node = await nodeReady;
     const progress = progressLine('sent');
     const end = await serveArchive(node, {
       archive: prepared.archive,
@@ -126,7 +135,7 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, stop);
     discardArchive(prepared.archive);
     wipeKeyPair(keyPair);
-    await node?.close();
+    await (node ?? (await nodeReady.catch(() => undefined)))?.close();
   }
 }
 
