@@ -28,3 +28,6 @@ bash bench/context-sync.sh "${CTX_FILES:-10000}" "${CTX_MB:-100}"
 echo
 echo "== cc-relay: event latency over HyperDHT vs a bare stream (target p50 <= 1.5x), fan-out and RSS (target <= 200 MB), reconnect catch-up"
 node --import tsx bench/relay.mjs --samples "${RELAY_SAMPLES:-300}" --watchers "${RELAY_WATCHERS:-100}" --sessions "${RELAY_SESSIONS:-10}" --events "${RELAY_EVENTS:-10000}"
+echo
+echo "== session carry: cc-handoff --carry → cc-pickup of ${CARRY_MB:-100} MB on a local HyperDHT testnet vs cc-seal --raw | bare hyperdht stream (target <= 1.3x)"
+bash bench/carry-throughput.sh "${CARRY_MB:-100}"

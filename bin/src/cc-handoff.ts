@@ -15,6 +15,7 @@ import { DEFAULT_TTL, MAX_TTL, MAX_TTL_SAYS } from '../../lib/handoff/ttl.ts';
 
 const USAGE = `Usage:
   cc-handoff [SESSION] [--share pk:…|NAME] [--pin [--generate-pin|--pin-fd N]] [--ttl S] [--burn] [--qr] [--json]
+  cc-handoff --carry [SESSION] [--share pk:…|NAME | --pin] [--ttl S] [--burn] [--json]
   cc-handoff --list [--json]
   cc-handoff --revoke [-y]
 
@@ -25,7 +26,13 @@ public key. Nothing is sent to any server of ours.
 
   cc-session [SESSION] | cc-seal [--to PEER] [--pin] [--ttl S] [--burn] | cc-dht-put
 
+With --carry the session's files travel too: they are packed, sealed to
+the reader and served over HyperDHT from this process until picked up, the
+TTL runs out or Ctrl-C. Only the reader's key may fetch them. --carry ships
+the whole transcript (code, tool output, any secret it holds) to the reader.
+
 Options:
+  --carry             bring the session's files along (serve them until picked up)
   --share pk:…|NAME   encrypt to that peer's key only (default: to yourself)
   --pin               encrypt to a PIN/passphrase instead (asked on the terminal)
   --generate-pin      with --pin: make a strong passphrase and show it once
@@ -82,6 +89,7 @@ run('cc-handoff', USAGE, async (argv) => {
       yes: { type: 'boolean', short: 'y' },
       transport: { type: 'string' },
       'passphrase-fd': { type: 'string' },
+      carry: { type: 'boolean' },
     },
     {
       maxPositionals: 1,
@@ -91,6 +99,8 @@ run('cc-handoff', USAGE, async (argv) => {
         share: ['pin'],
         burn: ['share'],
         'generate-pin': ['pin-fd'],
+        // A carried handoff serves its files until picked up: no QR, and its seal stage takes the PIN from the terminal or CCKIT_PIN.
+        carry: ['list', 'revoke', 'qr', 'pin-fd'],
       },
       requires: { 'generate-pin': 'pin', 'weak-pin': 'pin', 'pin-fd': 'pin' },
       hints: { burn: "only your key can remove a record, so one shared with --share cannot be burnt by its reader: use --ttl to keep it short" },
@@ -129,6 +139,10 @@ run('cc-handoff', USAGE, async (argv) => {
   if (flags.burn) seal.push('--burn');
 
   const session = JSON.parse(await pipeline([['cc-session', ...positionals]], { key }));
+  if (flags.carry) {
+    const { handoffWithCarry } = await import('../../lib/handoff/carry-porcelain.ts');
+    return handoffWithCarry({ session, seal, transport, key, share: flags.share, pin: !!flags.pin, burn: !!flags.burn, json: !!flags.json });
+  }
   const record = await pipeline([seal], { key, input: JSON.stringify(session), fds: pinFd !== undefined ? [pinFd] : [] });
   const put = JSON.parse(await pipeline([['cc-dht-put', ...transport]], { key, input: record }));
   const rec = JSON.parse(record);

@@ -22,6 +22,13 @@ project directory.
 
   cc-dht-get [pk:…] --wait S | cc-open --from pk:… | cc-resume
 
+A handoff made with 'cc-handoff --carry' brings the session's files: they
+are fetched from the publisher over HyperDHT (resuming an interrupted
+transfer), checked against the size and SHA-256 in the signed record (exit 4
+on a mismatch, nothing installed), and installed in Claude Code's project
+folder for the local directory. A local copy that has moved on is kept, and
+the carried session is installed beside it under a new id.
+
 A handoff marked burn-after-reading is removed from the DHT once you confirm,
 before claude starts, when you hold the publisher's key (the same key, or
 your own record); anyone else is told that only the publisher can remove it.
@@ -105,6 +112,37 @@ run('cc-pickup', USAGE, async (args) => {
     fds: pinFd !== undefined ? [pinFd] : [],
   });
   const handoff = JSON.parse(opened);
+
+  // Only the publisher's key can sign the removal. Without a passphrase at
+  // hand (a PIN pickup), an encrypted key is not asked for just to find out.
+  const burnIfMine = async () => {
+    if (!handoff.burn) return;
+    const me = who === undefined ? from : await whoami('ignore', { CCKIT_NO_TTY: '1' }).catch(() => undefined);
+    if (me !== undefined && handoff.from === me) {
+      await revokeBurnt(transport, key);
+      process.stderr.write('cc-pickup: burned: the handoff record was removed from the DHT\n');
+    } else {
+      warn('cc-pickup', `this handoff is burn-after-reading, but only its publisher (${from}) can remove it: ask them to run 'cc-handoff --revoke'`);
+    }
+  };
+
+  if (handoff.payload?.c) {
+    // Session carry: the files come with the record (lib/handoff/carry-*.ts).
+    const { fetchCarried, megabytes } = await import('../../lib/handoff/carry-porcelain.ts');
+    const { carryTargetDir } = await import('../../lib/handoff/carry-flow.ts');
+    const dir = carryTargetDir(handoff, flags.cwd);
+    if (flags.qr) process.stderr.write(await renderQr(handoff.payload.s));
+    if (flags.print) return writeJsonAs({ cwd: dir, carry: { bytes: handoff.payload.c.n, sha256: handoff.payload.c.x }, handoff }, !!flags.json);
+    if (!flags.yes) {
+      if (!hasTty()) throw usageError('resuming asks for confirmation and there is no terminal', 'add -y to resume without asking');
+      const where = handoff.payload.h ? ` from ${handoff.payload.h}` : '';
+      if (!(await confirm(`Fetch session ${handoff.payload.s}${where} (${megabytes(handoff.payload.c.n)}) and resume it in ${dir}?`))) return 1;
+    }
+    const input = await fetchCarried(handoff, flags.cwd, key);
+    await burnIfMine();
+    return handOver(['cc-resume', '-y', ...(claudeArgs.length ? ['--', ...claudeArgs] : [])], input);
+  }
+
   const resume = ['cc-resume', ...(flags.cwd ? ['--cwd', flags.cwd] : []), ...(claudeArgs.length ? ['--', ...claudeArgs] : [])];
   const plan = JSON.parse(await pipeline([[resume[0], '--print', ...resume.slice(1)]], { key, input: opened }));
 
@@ -118,17 +156,7 @@ run('cc-pickup', USAGE, async (args) => {
     const where = handoff.payload.h ? ` from ${handoff.payload.h}` : '';
     if (!(await confirm(`Resume session ${handoff.payload.s}${where} in ${plan.cwd}?`))) return 1;
   }
-  if (handoff.burn) {
-    // Only the publisher's key can sign the removal. Without a passphrase at
-    // hand (a PIN pickup), an encrypted key is not asked for just to find out.
-    const me = who === undefined ? from : await whoami('ignore', { CCKIT_NO_TTY: '1' }).catch(() => undefined);
-    if (me !== undefined && handoff.from === me) {
-      await burn(transport, key);
-      process.stderr.write('cc-pickup: burned: the handoff record was removed from the DHT\n');
-    } else {
-      warn('cc-pickup', `this handoff is burn-after-reading, but only its publisher (${from}) can remove it: ask them to run 'cc-handoff --revoke'`);
-    }
-  }
+  await burnIfMine();
   return handOver([resume[0], '-y', ...resume.slice(1)], opened);
 });
 
@@ -147,7 +175,7 @@ function isPinRecord(text: string): boolean {
  * first (nothing left to revoke, or it won the race), this one is not the
  * first reader: say so in our words and resume nothing.
  */
-async function burn(transport: string[], key: Uint8Array | undefined): Promise<void> {
+async function revokeBurnt(transport: string[], key: Uint8Array | undefined): Promise<void> {
   try {
     await pipeline([['cc-dht-put', '--revoke', ...transport]], { key, stderr: 'pipe' });
   } catch (err) {

@@ -1,5 +1,6 @@
 # fish completion for cc-handoff
 complete -c cc-handoff -f
+complete -c cc-handoff -l carry -d 'bring the session files along, served until picked up'
 complete -c cc-handoff -l share -x -d 'encrypt to this peer only (pk:… or name)'
 complete -c cc-handoff -l pin -d 'encrypt to a PIN or passphrase'
 complete -c cc-handoff -l generate-pin -d 'make a strong PIN (with --pin)'

@@ -19,6 +19,7 @@
  */
 import { edPublicKey, edSign, edVerify } from '../identity/ed25519.ts';
 import { CliError, EXIT } from '../cli/errors.ts';
+import { parseCarry, type Carry } from './carry-payload.ts';
 
 /** A parsed cclink v1 handoff record, fields in cclink's order; null and empty mean absent as in §5. */
 export interface HandoffRecord {
@@ -44,6 +45,8 @@ export interface Payload {
   h: string;
   p: string;
   s: string;
+  /** Session carry: the archive that travels with the record (carry-payload.ts). */
+  c?: Carry;
 }
 
 // ── serialisation ───────────────────────────────────────────────────────
@@ -80,7 +83,7 @@ export function serializeRecord(r: HandoffRecord): string {
 
 /** The payload as compact JSON in cclink's order `{"h","p","s"}`, the blob's plaintext. */
 export function serializePayload(p: Payload): string {
-  return JSON.stringify({ h: p.h, p: p.p, s: p.s });
+  return JSON.stringify(p.c ? { h: p.h, p: p.p, s: p.s, c: p.c } : { h: p.h, p: p.p, s: p.s });
 }
 
 // ── parsing ─────────────────────────────────────────────────────────────
@@ -138,7 +141,7 @@ export function isWellFormedText(s: string): boolean {
   return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }
 
-const PAYLOAD_KEYS = new Set(['h', 'p', 's', 'mtime']);
+const PAYLOAD_KEYS = new Set(['h', 'p', 's', 'mtime', 'c']);
 /** Claude Code session ids are UUIDs; anything else (say, `--flag`) must not reach `claude --resume`. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -164,7 +167,9 @@ export function parsePayloadInput(value: unknown): Payload {
   }
   if (!UUID.test(o.s as string)) throw bad(`'s' is not a session id (a UUID): '${String(o.s).slice(0, 40)}'`);
   if (o.mtime !== undefined && typeof o.mtime !== 'number') throw bad("'mtime' must be a number");
-  return { h: o.h as string, p: o.p as string, s: o.s as string };
+  const payload: Payload = { h: o.h as string, p: o.p as string, s: o.s as string };
+  if (o.c !== undefined) payload.c = parseCarry(o.c, EXIT.FAILURE);
+  return payload;
 }
 
 /**
@@ -176,9 +181,12 @@ export function parseBlobPlaintext(plaintext: Uint8Array, r: HandoffRecord): Pay
   try {
     const v = JSON.parse(text) as Record<string, unknown>;
     if (v && typeof v === 'object' && typeof v.h === 'string' && typeof v.p === 'string' && typeof v.s === 'string') {
-      return { h: v.h, p: v.p, s: v.s };
+      const payload: Payload = { h: v.h, p: v.p, s: v.s };
+      if (v.c !== undefined) payload.c = parseCarry(v.c, EXIT.AUTH);
+      return payload;
     }
-  } catch {
+  } catch (err) {
+    if (err instanceof CliError) throw err;
     /* not JSON: the older bare-id form */
   }
   if (text.length === 0 || !Buffer.from(text, 'utf8').equals(Buffer.from(plaintext)) || /[\x00-\x1f]/.test(text)) {

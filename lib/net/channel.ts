@@ -47,6 +47,9 @@ export class Channel {
   private failure: Error | undefined;
   private ended = false;
   private readonly closeHandlers: (() => void)[] = [];
+  /** Raw bytes still owed by the peer after a frame carrying `$raw` (see sendRaw). */
+  private rawLeft = 0;
+  private rawHandler: ((chunk: Buffer) => void) | undefined;
 
   constructor(
     private readonly stream: SecretStream,
@@ -142,6 +145,34 @@ export class Channel {
     }
   }
 
+  /**
+   * Bulk data without JSON: send `header` with `$raw: n` added, then exactly n
+   * bytes from `body` unframed (back-pressure respected). The receiver must
+   * have called acceptRaw(): the n bytes go to its handler, then NDJSON resumes.
+   */
+  async sendRaw(header: object, n: number, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+    await this.send({ ...header, $raw: n });
+    let sent = 0;
+    for await (const chunk of body) {
+      if (sent + chunk.length > n) throw netError(NET.CLOSED, 'raw body is longer than announced');
+      sent += chunk.length;
+      if (this.closed) throw this.failure ?? netError(NET.CLOSED, 'cannot send: connection closed');
+      if (!this.stream.write(chunk)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    }
+    if (sent !== n) throw netError(NET.CLOSED, 'raw body is shorter than announced');
+  }
+
+  /**
+   * Allow frames with `$raw: n` (n <= maxBytes) from the peer: the n bytes after
+   * such a frame are handed to `onBytes` as they arrive (synchronously, in
+   * order), after the frame itself was delivered. Without this, `$raw` is a bad frame.
+   */
+  acceptRaw(maxBytes: number, onBytes: (chunk: Buffer) => void): void {
+    this.rawMax = maxBytes;
+    this.rawHandler = onBytes;
+  }
+  private rawMax = 0;
+
   /** End our side cleanly (the peer sees the end after all sent data) and wait for the close. */
   async close(): Promise<void> {
     if (this.stream.destroyed) return;
@@ -163,6 +194,19 @@ export class Channel {
   private onData(chunk: Buffer): void {
     let start = 0;
     for (;;) {
+      if (this.rawLeft > 0) {
+        const take = Math.min(this.rawLeft, chunk.length - start);
+        if (take === 0) return;
+        this.rawLeft -= take;
+        try {
+          this.rawHandler!(chunk.subarray(start, start + take));
+        } catch (err) {
+          this.protocolError(err as Error);
+          return;
+        }
+        start += take;
+        continue;
+      }
       const nl = chunk.indexOf(0x0a, start);
       if (nl === -1) break;
       const piece = chunk.subarray(start, nl);
@@ -193,6 +237,14 @@ export class Channel {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       this.protocolError(netError(NET.BAD_FRAME, 'the peer sent a frame that is not a JSON object', EXIT.AUTH));
       return false;
+    }
+    const raw = (value as Message).$raw;
+    if (raw !== undefined) {
+      if (!this.rawHandler || typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0 || raw > this.rawMax) {
+        this.protocolError(netError(NET.BAD_FRAME, 'the peer announced raw data that was not expected', EXIT.AUTH));
+        return false;
+      }
+      this.rawLeft = raw;
     }
     const w = this.waiters.shift();
     if (w) w.resolve(value as Message);

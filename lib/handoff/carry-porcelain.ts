@@ -1,0 +1,174 @@
+/**
+ * The human side of session carry for cc-handoff and cc-pickup: the
+ * plumbing stages (cc-session, cc-seal, cc-dht-put) run as in a plain
+ * handoff, and this adds the pack/serve and fetch/install steps between
+ * them, progress on a terminal, and saying which copy is which.
+ */
+import { CliError, EXIT } from '../cli/errors.ts';
+import { warn } from '../cli/run.ts';
+import { loadMyIdentity } from '../identity/unlock.ts';
+import { identityFromSeed } from '../identity/identity.ts';
+import { identityKeyPair, NetNode, wipeKeyPair } from '../net/node.ts';
+import { resolvePeer } from '../pair/peers.ts';
+import { pipeline } from './pipeline.ts';
+import { describeExpiry } from './text.ts';
+import { discardArchive, pickupCarry, prepareCarry, type CarryMode } from './carry-flow.ts';
+import { serveArchive } from './carry-serve.ts';
+import type { Opened } from './open.ts';
+
+/** "12.3 MB" */
+export function megabytes(n: number): string {
+  return `${(n / 1e6).toFixed(n < 1e5 ? 2 : 1)} MB`;
+}
+
+/** A progress line on stderr, only on a terminal, at most five times a second. */
+export function progressLine(verb: string): ((done: number, total: number) => void) & { end(): void } {
+  let last = 0;
+  let shown = false;
+  const tty = process.stderr.isTTY === true;
+  const fn = ((done: number, total: number) => {
+    if (!tty) return;
+    const now = Date.now();
+    if (now - last < 200 && done < total) return;
+    last = now;
+    shown = true;
+    const pct = total ? Math.floor((done * 100) / total) : 100;
+    process.stderr.write(`\r${verb} ${megabytes(done)} of ${megabytes(total)} (${pct}%)\x1b[K`);
+  }) as ((done: number, total: number) => void) & { end(): void };
+  fn.end = () => {
+    if (shown) process.stderr.write('\n');
+    shown = false;
+  };
+  return fn;
+}
+
+export interface HandoffCarryOptions {
+  session: { s: string; h: string; p: string };
+  /** The cc-seal stage as cc-handoff built it (--ttl, --to, --pin, --burn…). */
+  seal: string[];
+  transport: string[];
+  /** The seed the porcelain unlocked once (undefined: a plaintext key, loaded here). */
+  key?: Uint8Array;
+  share?: string;
+  pin: boolean;
+  burn: boolean;
+  json: boolean;
+}
+
+/** cc-handoff --carry: pack, seal, publish, serve until picked up / expired / Ctrl-C. */
+export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> {
+  // A copy: the seed is zeroed below, and o.key still goes to the stages.
+  const id = o.key ? identityFromSeed(Uint8Array.from(o.key)) : await loadMyIdentity();
+  const keyPair = identityKeyPair(id);
+  const mode: CarryMode = o.pin ? { kind: 'pin' } : o.share ? { kind: 'share', peer: await resolvePeer(o.share) } : { kind: 'self', me: id.publicKey };
+  id.seed.fill(0);
+  // Bootstrapping HyperDHT takes a moment: let it run while the session is packed.
+  const nodeReady = NetNode.open();
+  nodeReady.catch(() => {});
+  let prepared: Awaited<ReturnType<typeof prepareCarry>>;
+  try {
+    prepared = await prepareCarry(o.session.s, o.session.p, mode);
+  } catch (err) {
+    await nodeReady.then((n) => n.close(), () => {});
+    throw err;
+  }
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, stop);
+  let node: NetNode | undefined;
+  try {
+    const payload = { h: o.session.h, p: o.session.p, s: o.session.s, c: prepared.carry };
+    const record = await pipeline([o.seal], { key: o.key, input: JSON.stringify(payload) });
+    const rec = JSON.parse(record);
+    const expiresAt = rec.created_at + rec.ttl;
+    node = await nodeReady;
+    const progress = progressLine('sent');
+    const end = await serveArchive(node, {
+      archive: prepared.archive,
+      keyPair,
+      reader: prepared.reader,
+      expiresAt,
+      signal: ac.signal,
+      onProgress: progress,
+      onListening: async () => {
+        const put = JSON.parse(await pipeline([['cc-dht-put', ...o.transport]], { key: o.key, input: record }));
+        const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
+        const mode = o.share ? 'share' : o.pin ? 'pin' : 'self';
+        const summary = {
+          pubkey,
+          session: o.session.s,
+          project: o.session.p,
+          host: o.session.h,
+          mode,
+          to: o.share ?? null,
+          created_at: rec.created_at,
+          expires_at: expiresAt,
+          burn: o.burn,
+          pickup: `cc-pickup ${pubkey}`,
+          stored: put.stored,
+          carry: { bytes: prepared.carry.n, sha256: prepared.carry.x },
+        };
+        if (o.json) {
+          process.stdout.write(JSON.stringify(summary) + '\n');
+          return;
+        }
+        const who = mode === 'share' ? `only ${o.share} can fetch and open it` : mode === 'pin' ? 'anyone with the PIN can fetch and open it' : 'any machine with your key can fetch and open it';
+        process.stdout.write(
+          `Published session ${o.session.s}, carrying its files (${megabytes(prepared.carry.n)} sealed)\n` +
+            `  project ${o.session.p} on ${o.session.h}\n` +
+            `  ${who}; ${describeExpiry(expiresAt)}${o.burn ? '; removed after the first pickup' : ''}\n` +
+            `Run on the other machine:\n  ${summary.pickup}\n` +
+            `Serving the session until it is picked up (Ctrl-C stops)…\n`,
+        );
+      },
+    });
+    progress.end();
+    if (end === 'picked-up' && o.burn) {
+      await pipeline([['cc-dht-put', '--revoke', ...o.transport]], { key: o.key });
+    }
+    if (o.json) process.stdout.write(JSON.stringify({ carry: end }) + '\n');
+    else if (end === 'picked-up') process.stdout.write(`Picked up: the session was fetched and checked by the other machine${o.burn ? '; the record was removed' : ''}.\n`);
+    if (end === 'expired') throw new CliError('ERR_CARRY_EXPIRED', 'the handoff expired before anyone picked the session up', EXIT.EXPIRED, 'hand it off again');
+    if (end === 'stopped') {
+      throw new CliError('ERR_CARRY_STOPPED', 'stopped serving before anyone picked the session up', EXIT.FAILURE, "the record stays published but can no longer be fetched: 'cc-handoff --revoke' withdraws it");
+    }
+    return 0;
+  } finally {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, stop);
+    discardArchive(prepared.archive);
+    wipeKeyPair(keyPair);
+    await (node ?? (await nodeReady.catch(() => undefined)))?.close();
+  }
+}
+
+/** What cc-pickup says about the install (stderr: stdout is claude's). */
+export function describeInstall(r: Awaited<ReturnType<typeof pickupCarry>>, original: string): string {
+  switch (r.status) {
+    case 'new':
+      return `installed the carried session ${r.id} in ${r.file}`;
+    case 'updated':
+      return `updated your copy of session ${r.id} (it was an earlier state of the carried one): ${r.file}`;
+    case 'unchanged':
+      return `your copy of session ${r.id} is already the same as the carried one: ${r.file}`;
+    case 'kept-both':
+      return (
+        `your copy of session ${original} has moved on since (it is not an earlier state of the carried one), so both are kept: ` +
+        `yours unchanged as ${original} (${r.local}), the carried one as ${r.id} (${r.file}), which is the one resumed`
+      );
+  }
+}
+
+/** cc-pickup, carry part: fetch, verify, install; returns what cc-resume should get on stdin. */
+export async function fetchCarried(handoff: Opened, cwd: string | undefined, key?: Uint8Array): Promise<string> {
+  const progress = progressLine('received');
+  const r = await pickupCarry({
+    opened: handoff,
+    cwd,
+    identity: async () => (key ? identityFromSeed(Uint8Array.from(key)) : loadMyIdentity()),
+    onProgress: progress,
+  }).finally(() => progress.end());
+  const line = describeInstall(r, handoff.payload.s);
+  if (r.status === 'kept-both') warn('cc-pickup', line);
+  else process.stderr.write(`cc-pickup: ${line}\n`);
+  return JSON.stringify({ ...handoff, payload: { h: handoff.payload.h, p: r.dir, s: r.id } });
+}
