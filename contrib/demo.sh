@@ -2,7 +2,9 @@
 # The README's first command: install, start a private Mainline DHT on
 # 127.0.0.1, make two simulated machines (two HOMEs), hand a Claude Code
 # session off on one and pick it up on the other — first between two machines
-# sharing one key, then to a colleague's own key with --share.
+# sharing one key, then (after pairing with a one-time code) to a colleague's
+# own key by name, and share a context folder with that colleague through a
+# store that only ever sees ciphertext.
 # Nothing here touches the public DHT or any address but loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +17,9 @@ unset CCKIT_KEY_FILE CCKIT_PASSPHRASE CCKIT_CONFIG_DIR CCKIT_STATE_DIR CCKIT_REL
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cckit-demo.XXXXXX")
 testnet_pid=""
+pair_pid=""
 cleanup() {
+  [ -n "$pair_pid" ] && kill "$pair_pid" 2>/dev/null
   [ -n "$testnet_pid" ] && kill "$testnet_pid" 2>/dev/null && wait "$testnet_pid" 2>/dev/null
   rm -rf "$work"
 }
@@ -29,14 +33,16 @@ on() {
     CLAUDE_CONFIG_DIR="$work/$m/.claude" "$@"
 }
 
-say "A private Mainline DHT: 20 bittorrent-dht nodes on 127.0.0.1"
-cc-testnet --nodes 20 --ttl 600 > "$work/testnet.json" &
+say "A private Mainline DHT (20 bittorrent-dht nodes) and a HyperDHT testnet, on 127.0.0.1"
+cc-testnet --nodes 20 --hyper --ttl 600 > "$work/testnet.json" &
 testnet_pid=$!
 for _ in $(seq 100); do [ -s "$work/testnet.json" ] && break; sleep 0.1; done
 [ -s "$work/testnet.json" ] || { echo "demo: the testnet did not start" >&2; exit 1; }
-CCKIT_BOOTSTRAP=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8").split("\n")[0]).bootstrap)' "$work/testnet.json")
-export CCKIT_BOOTSTRAP
-echo "bootstrap: $CCKIT_BOOTSTRAP"
+testnet_field() { node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8").split("\n")[0])[process.argv[2]])' "$work/testnet.json" "$1"; }
+CCKIT_BOOTSTRAP=$(testnet_field bootstrap)
+CCKIT_HYPER_BOOTSTRAP=$(testnet_field hyper_bootstrap)
+export CCKIT_BOOTSTRAP CCKIT_HYPER_BOOTSTRAP
+echo "bootstrap: $CCKIT_BOOTSTRAP (HyperDHT: $CCKIT_HYPER_BOOTSTRAP)"
 
 say "Machine A (desktop): an identity and a Claude Code session in ~/app"
 mkdir -p "$work/desktop/app" "$work/laptop/app"
@@ -62,15 +68,38 @@ say "A: hand off (cc-session | cc-seal | cc-dht-put)"
 say "B: pick up (cc-dht-get | cc-open | cc-resume), printing the claude command it would run"
 on laptop cc-pickup --print --json --wait 20
 
-say "Machine C (a colleague with a key of their own): --share encrypts to their key only"
+say "Machine C (a colleague with a key of their own) pairs with A: A shows a one-time code, C types it"
 on colleague cc-key init --no-passphrase
-colleague=$(on colleague cc-key whoami | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).pubkey')
 desktop=$(on desktop cc-key whoami | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).pubkey')
+# The inviter shows the code on its terminal (stderr here); the joiner reads it
+# from the terminal, CCKIT_PAIR_CODE or stdin — never from argv.
+on desktop cc-pair code --name carol --ttl 120 </dev/null >"$work/pair-desktop.json" 2>"$work/pair-desktop.err" &
+pair_pid=$!
+for _ in $(seq 200); do grep -q '^Pairing code: ' "$work/pair-desktop.err" && break; kill -0 "$pair_pid" 2>/dev/null || break; sleep 0.1; done
+code=$(sed -n 's/^Pairing code: //p' "$work/pair-desktop.err" | head -1)
+[ -n "$code" ] || { cat "$work/pair-desktop.err" >&2; echo "demo: no pairing code" >&2; exit 1; }
+echo "desktop shows: $code"
+CCKIT_PAIR_CODE="$code" on colleague cc-pair join --name desk
+wait "$pair_pid"
+pair_pid=""
+on desktop cc-pair list
+
+say "A hands off to the paired name: --share encrypts to carol's key only"
 cp -R "$work/desktop/.claude" "$work/colleague/.claude"
-(cd "$work/desktop/app" && on desktop cc-handoff --share "$colleague")
-on colleague cc-pickup "$desktop" --print --json --wait 20
+(cd "$work/desktop/app" && on desktop cc-handoff --share carol)
+on colleague cc-pickup desk --print --json --wait 20
 echo
 echo "B can no longer open it (encrypted to C's key only):"
 if on laptop cc-pickup "$desktop" --print --wait 5; then echo "demo: unexpected success" >&2; exit 1; fi
 
-say "Done: the handoff crossed a real (private) DHT, signed, encrypted and verified."
+say "A shares a context folder with carol through a store that sees only ciphertext"
+mkdir -p "$work/desktop/ctx" "$work/store"
+printf '# Team notes\nUse pnpm, not npm.\n' > "$work/desktop/ctx/CLAUDE.md"
+on desktop cc-context share "$work/desktop/ctx" --with carol --read-only --store "$work/store"
+echo "the store holds no file name and no clear text:"
+if grep -rq -e 'CLAUDE' -e 'pnpm' "$work/store"; then echo "demo: clear text in the store" >&2; exit 1; fi
+echo "  (grep for 'CLAUDE' and 'pnpm' in the store: nothing)"
+on colleague cc-context pull desk --store "$work/store" --into "$work/colleague/from-desk"
+cat "$work/colleague/from-desk/CLAUDE.md"
+
+say "Done: the handoff crossed a real (private) DHT, signed, encrypted and verified; pairing and context sharing needed no server of ours."
