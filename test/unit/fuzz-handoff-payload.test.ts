@@ -6,7 +6,7 @@
 // byte for canonical x.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseBlobPlaintext, parsePayloadInput, serializePayload, type HandoffRecord, type Payload } from '../../lib/handoff/record.ts';
+import { isWellFormedText, parseBlobPlaintext, parsePayloadInput, serializePayload, type HandoffRecord, type Payload } from '../../lib/handoff/record.ts';
 import { hostileString, mutated, parsesOrRefuses, property } from '../helpers/fuzz.ts';
 
 const INPUT_CODES = { ERR_BAD_PAYLOAD: 1 };
@@ -59,6 +59,11 @@ property(
   'payload input: serializePayload(parse(x)) reproduces canonical x byte for byte; cc-session form reduces to it',
   fc.property(payload, fc.option(fc.nat(), { nil: undefined }), (p, mtime) => {
     const canonical = serializePayload(p);
+    if (!isWellFormedText(p.h) || !isWellFormedText(p.p)) {
+      // A lone surrogate cannot survive UTF-8: refused at seal time (issue 7, item 8).
+      assert.throws(() => parsePayloadInput(JSON.parse(canonical)), (e: { code?: string }) => e.code === 'ERR_BAD_PAYLOAD');
+      return;
+    }
     assert.equal(serializePayload(parsePayloadInput(JSON.parse(canonical))), canonical);
     const session = JSON.stringify({ s: p.s, h: p.h, p: p.p, ...(mtime === undefined ? {} : { mtime }) });
     assert.equal(serializePayload(parsePayloadInput(JSON.parse(session))), canonical);

@@ -84,9 +84,9 @@ function wellTyped(r: HandoffRecord): void {
 // ── JSON input ───────────────────────────────────────────────────────────
 
 property(
-  'JSON input: any bytes parse or fail as ERR_BAD_JSON',
+  'JSON input: any bytes parse or fail as ERR_BAD_JSON or ERR_BAD_UTF8',
   fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated(Buffer.from(canonical.cases[1].json))), (bytes) => {
-    parsesOrRefuses(() => parseJson(Buffer.from(bytes), 'a handoff record'), { ERR_BAD_JSON: 1 });
+    parsesOrRefuses(() => parseJson(Buffer.from(bytes), 'a handoff record'), { ERR_BAD_JSON: 1, ERR_BAD_UTF8: 1 });
   }),
 );
 
@@ -105,11 +105,11 @@ property(
 );
 
 property(
-  'record: mutated record text fails only as ERR_BAD_JSON or ERR_NOT_A_RECORD',
+  'record: mutated record text fails only as ERR_BAD_JSON, ERR_BAD_UTF8 or ERR_NOT_A_RECORD',
   fc.property(
     record.chain((r) => mutated(Buffer.from(serializeRecord(r)))),
     (bytes) => {
-      parsesOrRefuses(() => parseRecord(parseJson(Buffer.from(bytes), 'a handoff record')), { ERR_BAD_JSON: 1, ...NOT_RECORD });
+      parsesOrRefuses(() => parseRecord(parseJson(Buffer.from(bytes), 'a handoff record')), { ERR_BAD_JSON: 1, ERR_BAD_UTF8: 1, ...NOT_RECORD });
     },
   ),
 );
