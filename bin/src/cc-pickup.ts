@@ -140,7 +140,10 @@ run('cc-pickup', USAGE, async (args) => {
     }
     const input = await fetchCarried(handoff, flags.cwd, key);
     await burnIfMine();
-    return handOver(['cc-resume', '-y', ...(claudeArgs.length ? ['--', ...claudeArgs] : [])], input);
+    // The carried transcript records the publisher's cwd; it was installed for
+    // this machine's folder (the payload's path or --cwd), so that is where it resumes.
+    const installedFor = String(JSON.parse(input).payload.p);
+    return handOver(['cc-resume', '-y', '--cwd', installedFor, ...(claudeArgs.length ? ['--', ...claudeArgs] : [])], input);
   }
 
   const resume = ['cc-resume', ...(flags.cwd ? ['--cwd', flags.cwd] : []), ...(claudeArgs.length ? ['--', ...claudeArgs] : [])];
