@@ -44,15 +44,21 @@ let messageCount = 0;
 let bashSent = false;
 const toolScript = (opts.tool ?? []).map((spec) => {
   const eq = spec.indexOf('=');
-  return { name: spec.slice(0, eq), input: JSON.parse(spec.slice(eq + 1)) };
+  const optional = spec.startsWith('?');
+  return { name: spec.slice(optional ? 1 : 0, eq), input: JSON.parse(spec.slice(eq + 1)), optional };
 });
 let toolNext = 0;
 
 /** The next scripted tool call, when this request offers that tool. */
 function scriptedTool(json) {
-  if (toolNext >= toolScript.length || !json || !json.stream || !Array.isArray(json.tools)) return undefined;
+  if (!json || !json.stream || !Array.isArray(json.tools)) return undefined;
+  const offered = (name) => json.tools.some((x) => x && x.name === name);
+  // A name written ?NAME is optional: skipped when this request does not offer
+  // it (e.g. ?WaitForMcpServers, offered only while MCP servers still connect).
+  while (toolNext < toolScript.length && toolScript[toolNext].optional && !offered(toolScript[toolNext].name)) toolNext += 1;
+  if (toolNext >= toolScript.length) return undefined;
   const t = toolScript[toolNext];
-  if (!json.tools.some((x) => x && x.name === t.name)) return undefined;
+  if (!offered(t.name)) return undefined;
   toolNext += 1;
   return t;
 }
