@@ -17,20 +17,37 @@ unset CCKIT_KEY_FILE CCKIT_PASSPHRASE CCKIT_CONFIG_DIR CCKIT_STATE_DIR CCKIT_REL
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cckit-demo.XXXXXX")
 testnet_pid=""
-pair_pid=""
+pair_pid="" relay_pid="" api_pid=""
 cleanup() {
-  [ -n "$pair_pid" ] && kill "$pair_pid" 2>/dev/null
-  [ -n "$testnet_pid" ] && kill "$testnet_pid" 2>/dev/null && wait "$testnet_pid" 2>/dev/null
+  # Each server is asked to stop (SIGTERM) and waited for; none outlives the demo.
+  for pid in "$relay_pid" "$api_pid" "$pair_pid" "$testnet_pid"; do
+    [ -n "$pid" ] || continue
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
+exec 9>&2
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 # Run a command "on" a simulated machine: its own HOME, Claude dir and config.
 on() {
+  printf '%s$ %s\n' "$1" "${*:2}" >&2
+  quietly_on "$@"
+}
+# The same without showing the command (for polling loops).
+quietly_on() {
   local m="$1"; shift
-  printf '%s$ %s\n' "$m" "$*" >&2
   HOME="$work/$m" XDG_CONFIG_HOME="$work/$m/.config" XDG_STATE_HOME="$work/$m/.local/state" \
     CLAUDE_CONFIG_DIR="$work/$m/.claude" "$@"
+}
+# A server on a simulated machine, in the background: exec, so that $! is the
+# server itself and cleanup's SIGTERM reaches it, not a shell around it.
+serve_on() {
+  local m="$1"; shift
+  printf '%s$ %s &\n' "$m" "$*" >&9 # the demo's own stderr: the caller redirects the server's
+  ( export HOME="$work/$m" XDG_CONFIG_HOME="$work/$m/.config" XDG_STATE_HOME="$work/$m/.local/state" \
+      CLAUDE_CONFIG_DIR="$work/$m/.claude"; exec "$@" ) &
 }
 
 say "A private Mainline DHT (20 bittorrent-dht nodes) and a HyperDHT testnet, on 127.0.0.1"
@@ -73,7 +90,7 @@ on colleague cc-key init --no-passphrase
 desktop=$(on desktop cc-key whoami | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).pubkey')
 # The inviter shows the code on its terminal (stderr here); the joiner reads it
 # from the terminal, CCKIT_PAIR_CODE or stdin — never from argv.
-on desktop cc-pair code --name carol --ttl 120 </dev/null >"$work/pair-desktop.json" 2>"$work/pair-desktop.err" &
+serve_on desktop cc-pair code --name carol --ttl 120 </dev/null >"$work/pair-desktop.json" 2>"$work/pair-desktop.err"
 pair_pid=$!
 for _ in $(seq 200); do grep -q '^Pairing code: ' "$work/pair-desktop.err" && break; kill -0 "$pair_pid" 2>/dev/null || break; sleep 0.1; done
 code=$(sed -n 's/^Pairing code: //p' "$work/pair-desktop.err" | head -1)
@@ -102,4 +119,42 @@ echo "  (grep for 'CLAUDE' and 'pnpm' in the store: nothing)"
 on colleague cc-context pull desk --store "$work/store" --into "$work/colleague/from-desk"
 cat "$work/colleague/from-desk/CLAUDE.md"
 
-say "Done: the handoff crossed a real (private) DHT, signed, encrypted and verified; pairing and context sharing needed no server of ours."
+say "Remote control: A hosts a session of the real Claude Code CLI (an offline, scripted model stands in for the API); C steers it over HyperDHT"
+# The model's script: write a file (a tool call that needs permission), then say so.
+printf '[{"tool":"Write","input":{"file_path":"%s","content":"hello from carol\\n"}},{"text":"wrote hello.txt"}]' \
+  "$project/hello.txt" > "$work/script.json"
+node test/helpers/fake-anthropic.mjs --timeout 240 --script "$work/script.json" > "$work/api.port" &
+api_pid=$!
+for _ in $(seq 100); do [ -s "$work/api.port" ] && break; sleep 0.1; done
+[ -s "$work/api.port" ] || { echo "demo: the offline model did not start" >&2; exit 1; }
+on desktop cc-pair allow carol view,send,approve
+ANTHROPIC_BASE_URL="http://127.0.0.1:$(head -n1 "$work/api.port")" ANTHROPIC_API_KEY=demo-offline CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 \
+  CCKIT_CLAUDE="$PWD/node_modules/.bin/claude" serve_on desktop cc-relay serve </dev/null >"$work/relay.out" 2>"$work/relay.err"
+relay_pid=$!
+for _ in $(seq 150); do [ -s "$work/relay.out" ] && break; kill -0 "$relay_pid" 2>/dev/null || break; sleep 0.1; done
+[ -s "$work/relay.out" ] || { cat "$work/relay.err" >&2; echo "demo: cc-relay serve did not start" >&2; exit 1; }
+session=$(on desktop cc-relay spawn - --cwd "$project" | node -pe 'JSON.parse(require("fs").readFileSync(0,"utf8")).session')
+echo "desktop hosts session $session"
+echo 'please write hello.txt' | on colleague cc-relay send desk "$session"
+# Wait (bounded) for an event in the session's log, as C sees it over HyperDHT.
+relay_event() {
+  local js="$1" ev
+  for _ in $(seq 120); do
+    ev=$(quietly_on colleague cc-relay tail desk "$session" 2>/dev/null | node -e '
+      const test = new Function("e", "return (" + process.argv[1] + ")");
+      const hit = require("fs").readFileSync(0, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((e) => { try { return test(e); } catch { return false; } });
+      if (!hit) process.exit(1);
+      process.stdout.write(JSON.stringify(hit));' "$js") && { echo "$ev"; return 0; }
+    sleep 0.5
+  done
+  echo "demo: no event matching $js" >&2
+  return 1
+}
+request=$(relay_event 'e.kind==="permission"' | node -pe 'const e=JSON.parse(require("fs").readFileSync(0,"utf8")); console.error("claude asks to use " + e.tool + " on " + e.input.file_path); e.request_id')
+on colleague cc-relay decide desk "$session" "$request" allow
+relay_event 'e.kind==="claude" && e.msg.type==="result"' >/dev/null
+echo "desktop's file, written after carol approved from her machine:"
+cat "$project/hello.txt"
+on colleague cc-relay info desk "$session"
+
+say "Done: the handoff crossed a real (private) DHT, signed, encrypted and verified; pairing, remote control and context sharing needed no server of ours."
