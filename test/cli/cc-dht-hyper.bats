@@ -41,7 +41,7 @@ setup() {
   run cc-dht-put --revoke --transport hyper
   assert_success
   run as_machine other cc-dht-get --transport hyper "$(my_z32)"
-  assert_failure 3
+  assert_failure 5
 }
 
 @test "without CCKIT_HYPER_BOOTSTRAP the test guard refuses the public HyperDHT" {

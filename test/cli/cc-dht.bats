@@ -73,12 +73,14 @@ setup() {
   assert_success
 }
 
-@test "--revoke removes the record; a second revoke finds nothing (exit 3)" {
+@test "--revoke removes the record (readers get exit 5, revoked); a second revoke finds nothing (exit 3)" {
   test_record | cc-dht-put >/dev/null
   run cc-dht-put --revoke
   assert_success
+  # The empty packet is newer than anything seen: the reader can tell it was removed (DESIGN.md §5).
   run as_machine other cc-dht-get "$(my_z32)"
-  assert_failure 3
+  assert_failure 5
+  assert_output --partial 'was revoked or burnt after reading'
   run cc-dht-put --revoke
   assert_failure 3
   assert_output --partial 'cc-dht-put: error: no _cclink record under pk:'
