@@ -226,9 +226,9 @@ async function project(argv: string[]): Promise<number | void> {
     const { flags } = parse(NAME, rest, { allow: SPECS.allow, 'passphrase-fd': SPECS['passphrase-fd'] });
     const abilities = flags.allow !== undefined ? parseAllow(flags.allow) : undefined;
     const root = requireProjectRoot();
-    const todo = (await projectStatus(root)).filter((p) => !p.paired);
+    const unpaired = (await projectStatus(root)).filter((p) => !p.paired);
     const identity = await loadMyIdentity(fdFlag('passphrase-fd', flags['passphrase-fd']));
-    const targets = todo.filter((p) => !bytesEqual(parsePubkey(p.pubkey), identity.publicKey));
+    const targets = unpaired.filter((p) => !bytesEqual(parsePubkey(p.pubkey), identity.publicKey));
     if (targets.length === 0) {
       writeJson([]);
       return;

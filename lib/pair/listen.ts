@@ -14,20 +14,25 @@ import { introduce, type Approver, type Introduction } from './introduce.ts';
 import { savePeer, type Ability, type Peer, type Via } from './peers.ts';
 import { ownName } from './flow.ts';
 
-export interface ListenOptions {
+/** What every code-less listener takes: who approves, what a new peer may do, how long it listens. */
+export interface ListenCommon {
   identity: Identity;
-  /** Who may ask at all (checked before any byte). */
-  allow: AllowFn;
-  /** The name to store a key under, when the introducing policy names it (project file). */
-  nameFor?: (remote: Uint8Array) => string | undefined;
   approve: Approver;
-  via: Via;
   abilities?: Ability[];
   /** Stop after the first pairing. */
   once?: boolean;
   ttlMs: number;
   onPaired: (p: Peer) => void;
   onRefused?: (err: CliError) => void;
+}
+
+/** listenForPeers' options: a listener for project peers (or any allow-list). */
+export interface ListenOptions extends ListenCommon {
+  /** Who may ask at all (checked before any byte). */
+  allow: AllowFn;
+  /** The name to store a key under, when the introducing policy names it (project file). */
+  nameFor?: (remote: Uint8Array) => string | undefined;
+  via: Via;
   /** Told once the server is listening. */
   onReady?: () => void;
 }
@@ -121,18 +126,9 @@ export async function connectPeers(opts: {
  * refused before any application byte), then approved by a person, or
  * automatically for our own tailnet user when `trustUser` says so.
  */
-export async function listenTailnet(opts: {
-  identity: Identity;
-  tag: string;
-  trustUser: boolean;
-  approve: Approver;
-  abilities?: Ability[];
-  once?: boolean;
-  ttlMs: number;
-  onPaired: (p: Peer) => void;
-  onRefused?: (err: CliError) => void;
-  onReady?: (addrs: string[]) => void;
-}): Promise<Peer[]> {
+export async function listenTailnet(
+  opts: ListenCommon & { tag: string; trustUser: boolean; onReady?: (addrs: string[]) => void },
+): Promise<Peer[]> {
   const { self } = await tailnetCandidates(opts.tag);
   if (self.ips.length === 0) throw new CliError('ERR_TAILSCALE', 'this machine has no tailnet IPv4 address', EXIT.FAILURE, 'is tailscale up?');
   const paired: Peer[] = [];
