@@ -16,6 +16,7 @@ import { DEFAULT_TTL, MAX_TTL, MAX_TTL_SAYS } from '../../lib/handoff/ttl.ts';
 const USAGE = `Usage:
   cc-handoff [SESSION] [--share pk:…|NAME] [--pin [--generate-pin|--pin-fd N]] [--ttl S] [--burn] [--qr] [--json]
   cc-handoff --carry [SESSION] [--share pk:…|NAME | --pin] [--ttl S] [--burn] [--json]
+  cc-handoff --carry --via-store [--store STORE] [SESSION] [--share pk:…|NAME | --pin] [--ttl S] [--burn] [--json]
   cc-handoff --list [--json]
   cc-handoff --revoke [-y]
 
@@ -28,11 +29,17 @@ public key. Nothing is sent to any server of ours.
 
 With --carry the session's files travel too: they are packed, sealed to
 the reader and served over HyperDHT from this process until picked up, the
-TTL runs out or Ctrl-C. Only the reader's key may fetch them. --carry ships
-the whole transcript (code, tool output, any secret it holds) to the reader.
+TTL runs out or Ctrl-C. Only the reader's key may fetch them. With
+--via-store the sealed archive is put in a store instead (a folder or an
+rclone remote; by default the store of the project's cc-context space) and
+cc-handoff returns at once: you can go offline. --carry ships the whole
+transcript (code, tool output, any secret it holds) to the reader.
 
 Options:
   --carry             bring the session's files along (serve them until picked up)
+  --via-store         with --carry: leave the sealed files in a store, do not serve
+  --store STORE       with --via-store: a folder or rclone:REMOTE:PATH (default:
+                      [carry] store in config.toml, else the project's cc-context store)
   --share pk:…|NAME   encrypt to that peer's key only (default: to yourself)
   --pin               encrypt to a PIN/passphrase instead (asked on the terminal)
   --generate-pin      with --pin: make a strong passphrase and show it once
@@ -90,6 +97,8 @@ run('cc-handoff', USAGE, async (argv) => {
       transport: { type: 'string' },
       'passphrase-fd': { type: 'string' },
       carry: { type: 'boolean' },
+      'via-store': { type: 'boolean' },
+      store: { type: 'string' },
     },
     {
       maxPositionals: 1,
@@ -102,7 +111,7 @@ run('cc-handoff', USAGE, async (argv) => {
         // A carried handoff serves its files until picked up: no QR, and its seal stage takes the PIN from the terminal or CCKIT_PIN.
         carry: ['list', 'revoke', 'qr', 'pin-fd'],
       },
-      requires: { 'generate-pin': 'pin', 'weak-pin': 'pin', 'pin-fd': 'pin' },
+      requires: { 'generate-pin': 'pin', 'weak-pin': 'pin', 'pin-fd': 'pin', 'via-store': 'carry', store: 'via-store' },
       hints: { burn: "only your key can remove a record, so one shared with --share cannot be burnt by its reader: use --ttl to keep it short" },
       noPositionalsWith: ['list', 'revoke'],
     },
@@ -141,7 +150,19 @@ run('cc-handoff', USAGE, async (argv) => {
   const session = JSON.parse(await pipeline([['cc-session', ...positionals]], { key }));
   if (flags.carry) {
     const { handoffWithCarry } = await import('../../lib/handoff/carry-porcelain.ts');
-    return handoffWithCarry({ session, seal, transport, key, share: flags.share, pin: !!flags.pin, burn: !!flags.burn, json: !!flags.json });
+    return handoffWithCarry({
+      session,
+      seal,
+      transport,
+      key,
+      share: flags.share,
+      pin: !!flags.pin,
+      burn: !!flags.burn,
+      json: !!flags.json,
+      viaStore: !!flags['via-store'],
+      store: flags.store,
+      ttl,
+    });
   }
   const record = await pipeline([seal], { key, input: JSON.stringify(session), fds: pinFd !== undefined ? [pinFd] : [] });
   const put = JSON.parse(await pipeline([['cc-dht-put', ...transport]], { key, input: record }));

@@ -13,7 +13,7 @@ import { unlockOnce } from '../../lib/identity/unlock-once.ts';
 import { renderQr } from '../../lib/handoff/text.ts';
 
 const USAGE = `Usage:
-  cc-pickup [pk:…|NAME] [-y] [--print] [--qr] [--wait S] [--cwd DIR] [--json] [-- CLAUDE-ARGS…]
+  cc-pickup [pk:…|NAME] [-y] [--print] [--qr] [--wait S] [--cwd DIR] [--store STORE] [--json] [-- CLAUDE-ARGS…]
 
 Pick up a session published with cc-handoff: look it up on the DHT under the
 publisher's key (default: your own), verify its signature and expiry, decrypt
@@ -27,7 +27,10 @@ are fetched from the publisher over HyperDHT (resuming an interrupted
 transfer), checked against the size and SHA-256 in the signed record (exit 4
 on a mismatch, nothing installed), and installed in Claude Code's project
 folder for the local directory. A local copy that has moved on is kept, and
-the carried session is installed beside it under a new id.
+the carried session is installed beside it under a new id. A handoff made
+with --via-store is read from the store the record names (a folder, or an
+rclone remote looked up in your own rclone config), checked the same way,
+and, when burn-after-reading, removed from the store once installed.
 
 A handoff marked burn-after-reading is removed from the DHT once you confirm,
 before claude starts, when you hold the publisher's key (the same key, or
@@ -42,6 +45,8 @@ Options:
   --qr                also show the session id as a QR code
   --wait S            keep looking up to S seconds while nothing is found (default 30)
   --cwd DIR           resume in DIR, your copy of the project at another path
+  --store STORE       read a --via-store archive from STORE (a folder or
+                      rclone:REMOTE:PATH), not the store the record names
   --transport T       mainline (default), relay or hyper; comma-separated for several
   --json              compact JSON; without --print, print the opened handoff
                       (what cc-open prints) on stdout, then resume
@@ -54,8 +59,9 @@ Options:
 Environment: CCKIT_PIN, CCKIT_PASSPHRASE, CCKIT_KEY_FILE, CCKIT_BOOTSTRAP,
 CCKIT_CLAUDE, CLAUDE_CONFIG_DIR, NO_COLOR.
 Exit status: 0 ok, 1 failure, 2 usage, 3 nothing was ever published / session
-not found here, 4 bad signature, wrong key or PIN, 5 expired, revoked, or
-(burn) already picked up. Otherwise the exit status of claude.
+not found here / the carried archive is not in the store, 4 bad signature,
+wrong key or PIN, archive altered, 5 expired, revoked, or (burn) already
+picked up. Otherwise the exit status of claude.
 `;
 
 run('cc-pickup', USAGE, async (args) => {
@@ -71,6 +77,7 @@ run('cc-pickup', USAGE, async (args) => {
       qr: { type: 'boolean' },
       wait: { type: 'string' },
       cwd: { type: 'string' },
+      store: { type: 'string' },
       transport: { type: 'string' },
       json: { type: 'boolean' },
       'passphrase-fd': { type: 'string' },
@@ -132,13 +139,16 @@ run('cc-pickup', USAGE, async (args) => {
     const { carryTargetDir } = await import('../../lib/handoff/carry-flow.ts');
     const dir = carryTargetDir(handoff, flags.cwd);
     if (flags.qr) process.stderr.write(await renderQr(handoff.payload.s));
-    if (flags.print) return writeJsonAs({ cwd: dir, carry: { bytes: handoff.payload.c.n, sha256: handoff.payload.c.x }, handoff }, !!flags.json);
+    const c = handoff.payload.c;
+    if (flags.store !== undefined && !c.o) warn('cc-pickup', '--store is ignored: this handoff serves its files from the publisher, not from a store');
+    const storeInfo = c.o ? { store: flags.store ?? c.u, object: `carry/${c.o}` } : {};
+    if (flags.print) return writeJsonAs({ cwd: dir, carry: { bytes: c.n, sha256: c.x, ...storeInfo }, handoff }, !!flags.json);
     if (!flags.yes) {
       if (!hasTty()) throw usageError('resuming asks for confirmation and there is no terminal', 'add -y to resume without asking');
       const where = handoff.payload.h ? ` from ${handoff.payload.h}` : '';
       if (!(await confirm(`Fetch session ${handoff.payload.s}${where} (${megabytes(handoff.payload.c.n)}) and resume it in ${dir}?`))) return 1;
     }
-    const input = await fetchCarried(handoff, flags.cwd, key);
+    const input = await fetchCarried(handoff, flags.cwd, key, flags.store);
     await burnIfMine();
     // The carried transcript records the publisher's cwd; it was installed for
     // this machine's folder (the payload's path or --cwd), so that is where it resumes.
@@ -146,6 +156,7 @@ run('cc-pickup', USAGE, async (args) => {
     return handOver(['cc-resume', '-y', '--cwd', installedFor, ...(claudeArgs.length ? ['--', ...claudeArgs] : [])], input);
   }
 
+  if (flags.store !== undefined) warn('cc-pickup', '--store is ignored: this handoff does not carry the session files');
   const resume = ['cc-resume', ...(flags.cwd ? ['--cwd', flags.cwd] : []), ...(claudeArgs.length ? ['--', ...claudeArgs] : [])];
   const plan = JSON.parse(await pipeline([[resume[0], '--print', ...resume.slice(1)]], { key, input: opened }));
 

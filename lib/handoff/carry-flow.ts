@@ -20,7 +20,9 @@ import { NetNode, identityKeyPair, wipeKeyPair, type NetKeyPair } from '../net/n
 import { fetchSeedFromK, type Carry } from './carry-payload.ts';
 import { packSession, type PackedArchive } from './carry-pack.ts';
 import { fetchArchive } from './carry-fetch.ts';
-import { installUnpacked, projectFolderFor, stagingPath, unpackArchive, type InstallResult } from './carry-install.ts';
+import { installUnpacked, projectFolderFor, stagingPath, unpackArchive, unpackStream, type InstallResult } from './carry-install.ts';
+import { locateArchive, openCarryStore, removeArchive, sweepExpired } from './carry-store.ts';
+import { rawInput } from '../age/raw.ts';
 import type { Opened } from './open.ts';
 
 export type CarryMode = { kind: 'self'; me: Uint8Array } | { kind: 'share'; peer: Uint8Array } | { kind: 'pin' };
@@ -32,8 +34,12 @@ export interface PreparedCarry {
   reader: Uint8Array;
 }
 
-/** Pack and seal session `id` (filed for project `project`) for the reader `mode` names. */
-export async function prepareCarry(id: string, project: string, mode: CarryMode): Promise<PreparedCarry> {
+/**
+ * Pack and seal session `id` (filed for project `project`) for the reader
+ * `mode` names: into the carry folder, or to exactly `to.file` (a store's
+ * staging file, --via-store).
+ */
+export async function prepareCarry(id: string, project: string, mode: CarryMode, to?: { file: string }): Promise<PreparedCarry> {
   const root = `${claudeConfigDir()}/projects`;
   const found = findSessionFile(root, id, project ? projectSlug(canonicalDir(project)) : undefined);
   if (!found) throw new CliError('ERR_NO_SESSION', `session ${id} has no file under ${root}`, EXIT.NOT_FOUND);
@@ -51,7 +57,7 @@ export async function prepareCarry(id: string, project: string, mode: CarryMode)
     reader = mode.kind === 'self' ? mode.me : mode.peer;
     recipient = x25519Public(reader);
   }
-  const archive = await packSession(file, recipient);
+  const archive = await packSession(file, recipient, to);
   const carry: Carry = { n: archive.n, x: archive.x };
   if (k) {
     carry.k = k.toString('base64url');
@@ -72,6 +78,8 @@ export interface PickupCarryOptions {
   /** Our identity (self/share); not called for a PIN handoff. */
   identity: () => Promise<Identity>;
   onProgress?: (received: number, total: number) => void;
+  /** --store: where to look for a --via-store archive instead of the store the payload names. */
+  store?: string;
 }
 
 function isDir(p: string | undefined): p is string {
@@ -99,43 +107,84 @@ export function carryTargetDir(opened: Opened, cwd?: string): string {
   );
 }
 
-/** Fetch, verify and install a carried session; returns what was installed where. */
-export async function pickupCarry(o: PickupCarryOptions): Promise<InstallResult & { dir: string }> {
+/** What a pickup did: the install, where, and whether a burn removed the archive from its store. */
+export type PickupResult = InstallResult & { dir: string; removedFromStore?: boolean };
+
+/** Fetch, verify and install a carried session: from the publisher (online) or from the store the payload names (--via-store). */
+export async function pickupCarry(o: PickupCarryOptions): Promise<PickupResult> {
   const c = o.opened.payload.c;
   if (!c) throw new Error('pickupCarry: the payload carries no archive');
-  if (!isUuid(o.opened.payload.s)) throw new CliError('ERR_BAD_SESSION_ID', 'the session id in the record is not a UUID; nothing was fetched', EXIT.AUTH);
+  const id = o.opened.payload.s;
+  if (!isUuid(id)) throw new CliError('ERR_BAD_SESSION_ID', 'the session id in the record is not a UUID; nothing was fetched', EXIT.AUTH);
   const dir = carryTargetDir(o.opened, o.cwd);
-  const from = parsePubkey(o.opened.from);
-  let keyPair: NetKeyPair;
+  // The archive's age identity, and the key pair the publisher's firewall admits (online only).
   let secret: Uint8Array;
+  let keyPair: NetKeyPair | undefined;
   if (c.k) {
-    const k = Buffer.from(c.k, 'base64url');
-    const seed = fetchSeedFromK(k);
-    keyPair = identityKeyPair(identityFromSeed(seed));
-    seed.fill(0);
-    secret = k;
+    secret = Buffer.from(c.k, 'base64url');
+    if (!c.o) {
+      const seed = fetchSeedFromK(secret);
+      keyPair = identityKeyPair(identityFromSeed(seed));
+      seed.fill(0);
+    }
   } else {
-    const id = await o.identity();
-    keyPair = identityKeyPair(id);
-    secret = x25519Secret(id.seed);
-    id.seed.fill(0);
+    const me = await o.identity();
+    if (!c.o) keyPair = identityKeyPair(me);
+    secret = x25519Secret(me.seed);
+    me.seed.fill(0);
   }
+  const root = `${claudeConfigDir()}/projects`;
   try {
+    if (c.o) return { ...(await pickupFromStore(o, c, secret, projectFolderFor(root, dir), root)), dir };
+    const from = parsePubkey(o.opened.from);
     const node = await NetNode.open();
     let sealed: string;
     try {
-      sealed = await fetchArchive(node, { carry: c, from, keyPair, onProgress: o.onProgress });
+      sealed = await fetchArchive(node, { carry: c, from, keyPair: keyPair!, onProgress: o.onProgress });
     } finally {
       await node.close();
     }
-    const root = `${claudeConfigDir()}/projects`;
     const staging = stagingPath(root);
-    await unpackArchive(sealed, secret, o.opened.payload.s, staging);
-    const result = installUnpacked(staging, projectFolderFor(root, dir), o.opened.payload.s);
+    await unpackArchive(sealed, secret, id, staging, c);
+    const result = installUnpacked(staging, projectFolderFor(root, dir), id);
     rmSync(sealed, { force: true });
     return { ...result, dir };
   } finally {
-    wipeKeyPair(keyPair);
+    if (keyPair) wipeKeyPair(keyPair);
     secret.fill(0);
+  }
+}
+
+/** --via-store: read the archive from the store, checking, decrypting and unpacking it in one pass; install; burn. */
+async function pickupFromStore(o: PickupCarryOptions, c: Carry, secret: Uint8Array, folder: string, root: string): Promise<InstallResult & { removedFromStore?: boolean }> {
+  if (o.opened.expires_at <= Date.now() / 1000) {
+    throw new CliError('ERR_EXPIRED', 'the handoff expired; its archive is no longer picked up', EXIT.EXPIRED, 'ask for a new handoff');
+  }
+  const store = await openCarryStore(o.store ?? c.u!);
+  try {
+    const path = await locateArchive(store, c.o!);
+    const staging = stagingPath(root);
+    const id = o.opened.payload.s;
+    await unpackStream(withProgress(rawInput('cc-pickup', 'archive', path), c.n, o.onProgress), c, secret, id, staging);
+    const result = installUnpacked(staging, folder, id);
+    let removedFromStore = false;
+    if (o.opened.burn) {
+      await removeArchive(store, c.o!);
+      removedFromStore = true;
+    }
+    await sweepExpired(store);
+    return { ...result, removedFromStore };
+  } finally {
+    await store.release();
+  }
+}
+
+/** Report bytes read to a progress callback as they pass. */
+async function* withProgress(source: AsyncIterable<Buffer>, total: number, onProgress?: (done: number, total: number) => void): AsyncGenerator<Buffer> {
+  let done = 0;
+  for await (const chunk of source) {
+    done += chunk.length;
+    onProgress?.(Math.min(done, total), total);
+    yield chunk;
   }
 }

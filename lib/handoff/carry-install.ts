@@ -15,7 +15,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, readdi
 import { join, relative } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CliError, EXIT } from '../cli/errors.ts';
-import { openRaw, rawInput, rawOutput } from '../age/raw.ts';
+import { openRaw, rawInput, type RawSink } from '../age/raw.ts';
+import { hashName, newHash } from './carry-payload.ts';
 import { projectSlug, canonicalDir } from '../claude/slug.ts';
 
 export type InstallStatus = 'new' | 'updated' | 'unchanged' | 'kept-both';
@@ -107,24 +108,69 @@ export function rewriteFile(src: string, dst: string, from: string, to: string):
   }
 }
 
-/** Decrypt `sealed` with `secret` and unpack it into a new folder `staging`, refusing anything but a session's files. */
-export async function unpackArchive(sealed: string, secret: Uint8Array, id: string, staging: string): Promise<void> {
-  const tarFile = `${staging}.tar`;
-  await openRaw(rawInput('cc-pickup', 'archive', sealed), rawOutput(tarFile, 0o600), { secrets: [secret] });
+/** Why a session's archive is refused: an entry a carry never holds, or null when it is allowed. */
+function entryAllowed(id: string, path: string, type: string): boolean {
+  const p = path.replace(/\/+$/, '');
+  if (p.startsWith('/') || p.split('/').some((c) => c === '..' || c === '')) return false;
+  if (p === `${id}.jsonl`) return type === 'File' || type === 'OldFile';
+  if (p === id) return type === 'Directory';
+  if (p.startsWith(`${id}/`)) return type === 'File' || type === 'OldFile' || type === 'Directory';
+  return false;
+}
+
+/** The size and SHA-256 the signed payload promises for the sealed archive. */
+export interface Expected {
+  n: number;
+  x: string;
+}
+
+/** The fetched bytes are not the archive the signed payload names. */
+export function archiveMismatch(): CliError {
+  return new CliError(
+    'ERR_CARRY_HASH',
+    'the fetched archive does not match the size and SHA-256 in the signed payload',
+    EXIT.AUTH,
+    'it was altered on the way, in the store or by the publisher; nothing was installed',
+  );
+}
+
+/**
+ * Decrypt and unpack the sealed archive arriving on `source` into a new
+ * folder `staging`, in one pass (no decrypted copy on disk): the bytes are
+ * hashed as they go to the age decryptor, whose plaintext goes straight into
+ * the tar extractor. Only when the whole stream has the promised size and
+ * SHA-256 and unpacked cleanly does this return; otherwise `staging` is
+ * removed and nothing of it is ever installed. When decryption fails part way
+ * (a tampered chunk), the rest is still hashed, so a changed archive is
+ * reported as changed rather than as a broken age file.
+ */
+export async function unpackStream(source: AsyncIterable<Buffer>, expect: Expected, secret: Uint8Array, id: string, staging: string): Promise<void> {
+  const hash = newHash();
+  let seen = 0;
+  const it = source[Symbol.asyncIterator]();
+  let sourceDone = false;
+  // Pulls from `it` without closing it when the decryptor stops early, so the rest can be hashed.
+  const hashed: AsyncIterable<Buffer> = {
+    [Symbol.asyncIterator]: () => ({
+      async next() {
+        const r = await it.next();
+        if (r.done) {
+          sourceDone = true;
+          return r;
+        }
+        seen += r.value.length;
+        if (seen > expect.n) throw archiveMismatch();
+        hash.update(r.value);
+        return r;
+      },
+    }),
+  };
+  const matches = () => seen === expect.n && hashName(hash.digest()) === expect.x;
+  mkdirSync(staging, { mode: 0o700 });
   try {
-    mkdirSync(staging, { mode: 0o700 });
     const tar = await import('tar');
     const problems: string[] = [];
-    const allowed = (path: string, type: string): boolean => {
-      const p = path.replace(/\/+$/, '');
-      if (p.startsWith('/') || p.split('/').some((c) => c === '..' || c === '')) return false;
-      if (p === `${id}.jsonl`) return type === 'File' || type === 'OldFile';
-      if (p === id) return type === 'Directory';
-      if (p.startsWith(`${id}/`)) return type === 'File' || type === 'OldFile' || type === 'Directory';
-      return false;
-    };
-    await tar.x({
-      file: tarFile,
+    const unpack = tar.x({
       cwd: staging,
       strict: true,
       preservePaths: false,
@@ -135,11 +181,48 @@ export async function unpackArchive(sealed: string, secret: Uint8Array, id: stri
       umask: 0o077,
       filter: (path: string, entry: unknown) => {
         const type = (entry as { type?: string }).type ?? 'File';
-        if (allowed(path, type)) return true;
+        if (entryAllowed(id, path, type)) return true;
         problems.push(`${JSON.stringify(path.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 80))} (${type})`);
         return false;
       },
+    }) as unknown as NodeJS.WritableStream & NodeJS.EventEmitter;
+    let failure: unknown;
+    const closed = new Promise<void>((resolve, reject) => {
+      unpack.on('close', resolve);
+      unpack.on('error', (e: unknown) => {
+        failure ??= e;
+        reject(e);
+      });
     });
+    closed.catch(() => {});
+    const sink: RawSink = {
+      async write(parts) {
+        if (failure) throw failure;
+        let ok = true;
+        for (const b of parts) if (b.length) ok = unpack.write(b);
+        if (!ok) await new Promise<void>((resolve) => (unpack as NodeJS.EventEmitter).once('drain', resolve));
+      },
+      async commit() {
+        unpack.end();
+        await closed;
+      },
+      abort() {},
+    };
+    try {
+      await openRaw(hashed, sink, { secrets: [secret] });
+    } catch (err) {
+      // Hash what is left: a changed archive is a mismatch whatever broke first.
+      if (!sourceDone) {
+        try {
+          while (!(await hashed[Symbol.asyncIterator]().next()).done);
+        } catch (e) {
+          throw e instanceof CliError && e.code === 'ERR_CARRY_HASH' ? e : err;
+        }
+      }
+      if (!matches()) throw archiveMismatch();
+      throw err;
+    }
+    if (!matches()) throw archiveMismatch();
     if (problems.length) throw tampered(`the archive holds an entry a session carry never holds: ${problems[0]}`);
     if (!existsSync(join(staging, `${id}.jsonl`))) throw tampered(`the archive does not hold ${id}.jsonl`);
     for (const f of filesUnder(staging)) chmodSync(join(staging, f), 0o600);
@@ -147,9 +230,19 @@ export async function unpackArchive(sealed: string, secret: Uint8Array, id: stri
     rmSync(staging, { recursive: true, force: true });
     if (err instanceof CliError) throw err;
     throw tampered(`the archive cannot be unpacked: ${String((err as Error).message ?? err).split('\n')[0]}`);
-  } finally {
-    rmSync(tarFile, { force: true });
   }
+}
+
+/** Decrypt `sealed` (a file already checked or to be checked against `expect`) and unpack it into `staging`. */
+export async function unpackArchive(sealed: string, secret: Uint8Array, id: string, staging: string, expect?: Expected): Promise<void> {
+  const e = expect ?? { n: statSync(sealed).size, x: hashName((await hashFile(sealed)).digest()) };
+  await unpackStream(rawInput('cc-pickup', 'archive', sealed), e, secret, id, staging);
+}
+
+async function hashFile(path: string) {
+  const h = newHash();
+  for await (const chunk of rawInput('cc-pickup', 'archive', path)) h.update(chunk);
+  return h;
 }
 
 /** The project folder for `dir` under `${CLAUDE_CONFIG_DIR}/projects`. */

@@ -37,9 +37,10 @@ class HashingFileSink implements RawSink {
   x = '';
   path = '';
 
-  constructor(private readonly dir: string) {
-    ensurePrivateDir(dir);
-    this.tmp = join(dir, `.pack-${randomBytes(6).toString('hex')}.tmp`);
+  /** In `dir` (renamed to `<x>.age` there on commit), or exactly at `file` (a store's staging file). */
+  constructor(private readonly to: { dir: string } | { file: string }) {
+    if ('dir' in to) ensurePrivateDir(to.dir);
+    this.tmp = 'dir' in to ? join(to.dir, `.pack-${randomBytes(6).toString('hex')}.tmp`) : to.file;
     this.fd = openSync(this.tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
   }
 
@@ -69,7 +70,11 @@ class HashingFileSink implements RawSink {
     closeSync(this.fd!);
     this.fd = undefined;
     this.x = hashName(this.hash.digest());
-    this.path = join(this.dir, `${this.x}.age`);
+    if ('file' in this.to) {
+      this.path = this.tmp;
+      return;
+    }
+    this.path = join(this.to.dir, `${this.x}.age`);
     renameSync(this.tmp, this.path);
   }
 
@@ -99,16 +104,18 @@ export function sessionEntries(sessionFile: string): { cwd: string; entries: str
 
 /**
  * Pack and seal session `sessionFile` (its `<id>.jsonl`, plus `<id>/` when
- * present) to the X25519 `recipient`. Nothing is left behind on failure.
+ * present) to the X25519 `recipient`: into the carry folder as `<x>.age`,
+ * or to exactly `{file}` (a store's staging file). Nothing is left behind on
+ * failure.
  */
-export async function packSession(sessionFile: string, recipient: Uint8Array, dir = carryDir()): Promise<PackedArchive> {
+export async function packSession(sessionFile: string, recipient: Uint8Array, to: { dir: string } | { file: string } = { dir: carryDir() }): Promise<PackedArchive> {
   if (!existsSync(sessionFile)) throw new CliError('ERR_NO_SESSION', `session file not found: ${sessionFile}`, EXIT.NOT_FOUND);
   const { cwd, entries } = sessionEntries(sessionFile);
   const tar = await import('tar');
   // portable: no uid/gid/user names of this machine in the archive.
   const source = tar.create({ cwd, portable: true, follow: false, noDirRecurse: false }, entries) as unknown as AsyncIterable<Buffer>;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const sink = new HashingFileSink(dir);
+  if ('dir' in to) mkdirSync(to.dir, { recursive: true, mode: 0o700 });
+  const sink = new HashingFileSink(to);
   await sealRaw(source, sink, { recipients: [{ x25519: recipient }], armor: false });
   return { path: sink.path, n: sink.n, x: sink.x };
 }

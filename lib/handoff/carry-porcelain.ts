@@ -15,6 +15,9 @@ import { describeExpiry } from './text.ts';
 import { discardArchive, pickupCarry, prepareCarry, type CarryMode } from './carry-flow.ts';
 import { serveArchive } from './carry-serve.ts';
 import type { Opened } from './open.ts';
+import { rmSync } from 'node:fs';
+import { showUntrusted } from '../cli/untrusted-text.ts';
+import { carryStoreSpec, newObjectName, openCarryStore, putArchive, removeArchive, sweepExpired } from './carry-store.ts';
 
 /** "12.3 MB" */
 export function megabytes(n: number): string {
@@ -53,6 +56,12 @@ export interface HandoffCarryOptions {
   pin: boolean;
   burn: boolean;
   json: boolean;
+  /** --via-store: put the archive in a store and return instead of serving it. */
+  viaStore?: boolean;
+  /** --store STORE (else the configured or the project's cc-context store). */
+  store?: string;
+  /** --ttl, in seconds: names when the stored archive may be swept. */
+  ttl: number;
 }
 
 /** cc-handoff --carry: pack, seal, publish, serve until picked up / expired / Ctrl-C. */
@@ -62,6 +71,10 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
   const keyPair = identityKeyPair(id);
   const mode: CarryMode = o.pin ? { kind: 'pin' } : o.share ? { kind: 'share', peer: await resolvePeer(o.share) } : { kind: 'self', me: id.publicKey };
   id.seed.fill(0);
+  if (o.viaStore) {
+    wipeKeyPair(keyPair);
+    return handoffViaStore(o, mode);
+  }
   // Bootstrapping HyperDHT takes a moment: let it run while the session is packed.
   const nodeReady = NetNode.open();
   nodeReady.catch(() => {});
@@ -141,6 +154,66 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
   }
 }
 
+/**
+ * cc-handoff --carry --via-store: seal the record, put the sealed archive in
+ * the store, publish the record, and return: nothing needs to stay up.
+ */
+async function handoffViaStore(o: HandoffCarryOptions, mode: CarryMode): Promise<number> {
+  const store = await openCarryStore(await carryStoreSpec(o.store, o.session.p));
+  try {
+    const name = newObjectName(Date.now() / 1000 + o.ttl);
+    const staged = store.stageFile();
+    const prepared = await prepareCarry(o.session.s, o.session.p, mode, { file: staged });
+    let committed = false;
+    try {
+      const carry = { ...prepared.carry, u: store.spec, o: name };
+      const payload = { h: o.session.h, p: o.session.p, s: o.session.s, c: carry };
+      const record = await pipeline([o.seal], { key: o.key, input: JSON.stringify(payload) });
+      const rec = JSON.parse(record);
+      await putArchive(store, staged, name);
+      committed = true;
+      const put = JSON.parse(await pipeline([['cc-dht-put', ...o.transport]], { key: o.key, input: record }));
+      await sweepExpired(store);
+      const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
+      const modeName = o.share ? 'share' : o.pin ? 'pin' : 'self';
+      const expiresAt = rec.created_at + rec.ttl;
+      const summary = {
+        pubkey,
+        session: o.session.s,
+        project: o.session.p,
+        host: o.session.h,
+        mode: modeName,
+        to: o.share ?? null,
+        created_at: rec.created_at,
+        expires_at: expiresAt,
+        burn: o.burn,
+        pickup: `cc-pickup ${pubkey}`,
+        stored: put.stored,
+        carry: { bytes: carry.n, sha256: carry.x, store: carry.u, object: `carry/${name}` },
+      };
+      if (o.json) {
+        process.stdout.write(JSON.stringify(summary) + '\n');
+        return 0;
+      }
+      const who = modeName === 'share' ? `only ${showUntrusted(o.share!)} can open it` : modeName === 'pin' ? 'anyone with the PIN can open it' : 'any machine with your key can open it';
+      process.stdout.write(
+        `Published session ${showUntrusted(o.session.s)}, its files sealed in the store (${megabytes(carry.n)})\n` +
+          `  project ${showUntrusted(o.session.p)} on ${showUntrusted(o.session.h)}\n` +
+          `  ${who}; ${describeExpiry(expiresAt)}${o.burn ? '; the stored archive is removed by the first pickup' : ''}\n` +
+          `  store ${showUntrusted(store.spec)} (object carry/${name}); you can go offline now\n` +
+          `Run on the other machine:\n  ${summary.pickup}\n`,
+      );
+      return 0;
+    } catch (err) {
+      rmSync(staged, { force: true });
+      if (committed) await removeArchive(store, name).catch(() => {});
+      throw err;
+    }
+  } finally {
+    await store.release();
+  }
+}
+
 /** What cc-pickup says about the install (stderr: stdout is claude's). */
 export function describeInstall(r: Awaited<ReturnType<typeof pickupCarry>>, original: string): string {
   switch (r.status) {
@@ -159,16 +232,18 @@ export function describeInstall(r: Awaited<ReturnType<typeof pickupCarry>>, orig
 }
 
 /** cc-pickup, carry part: fetch, verify, install; returns what cc-resume should get on stdin. */
-export async function fetchCarried(handoff: Opened, cwd: string | undefined, key?: Uint8Array): Promise<string> {
+export async function fetchCarried(handoff: Opened, cwd: string | undefined, key?: Uint8Array, store?: string): Promise<string> {
   const progress = progressLine('received');
   const r = await pickupCarry({
     opened: handoff,
     cwd,
+    store,
     identity: async () => (key ? identityFromSeed(Uint8Array.from(key)) : loadMyIdentity()),
     onProgress: progress,
   }).finally(() => progress.end());
   const line = describeInstall(r, handoff.payload.s);
   if (r.status === 'kept-both') warn('cc-pickup', line);
   else process.stderr.write(`cc-pickup: ${line}\n`);
+  if (r.removedFromStore) process.stderr.write('cc-pickup: burned: the sealed archive was removed from the store\n');
   return JSON.stringify({ ...handoff, payload: { h: handoff.payload.h, p: r.dir, s: r.id } });
 }

@@ -62,7 +62,7 @@ async function packed(files: Record<string, string>, id: string) {
     writeFileSync(join(src, name), body);
   }
   const k = randomBytes(32);
-  const a = await packSession(join(src, `${id}.jsonl`), x25519PublicFromSecret(k), join(tmp(), 'carry'));
+  const a = await packSession(join(src, `${id}.jsonl`), x25519PublicFromSecret(k), { dir: join(tmp(), 'carry') });
   return { a, k };
 }
 
@@ -105,7 +105,7 @@ test('unpack refuses a hostile archive (a symlink, a foreign file) and installs 
   mkdirSync(join(src, id));
   symlinkSync('/etc/passwd', join(src, id, 'link'));
   const k = randomBytes(32);
-  const a = await packSession(join(src, `${id}.jsonl`), x25519PublicFromSecret(k), join(tmp(), 'carry'));
+  const a = await packSession(join(src, `${id}.jsonl`), x25519PublicFromSecret(k), { dir: join(tmp(), 'carry') });
   const s = join(tmp(), 'stage');
   await assert.rejects(unpackArchive(a.path, k, id, s), (e: CliError) => e.code === 'ERR_CARRY_ARCHIVE' && e.exitCode === 4);
   assert.equal(existsSync(s), false);
