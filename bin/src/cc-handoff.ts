@@ -161,7 +161,6 @@ run('cc-handoff', USAGE, async (argv) => {
       json: !!flags.json,
       viaStore: !!flags['via-store'],
       store: flags.store,
-      ttl,
     });
   }
   const record = await pipeline([seal], { key, input: JSON.stringify(session), fds: pinFd !== undefined ? [pinFd] : [] });

@@ -27,10 +27,11 @@ are fetched from the publisher over HyperDHT (resuming an interrupted
 transfer), checked against the size and SHA-256 in the signed record (exit 4
 on a mismatch, nothing installed), and installed in Claude Code's project
 folder for the local directory. A local copy that has moved on is kept, and
-the carried session is installed beside it under a new id. A handoff made
-with --via-store is read from the store the record names (a folder, or an
-rclone remote looked up in your own rclone config), checked the same way,
-and, when burn-after-reading, removed from the store once installed.
+the carried session is installed beside it under a new id. A handoff that
+left its files in a store (the publisher may be offline) is read from the
+store the record names (a folder, or an rclone remote looked up in your own
+rclone config), checked the same way, and, when burn-after-reading, removed
+from the store once installed.
 
 A handoff marked burn-after-reading is removed from the DHT once you confirm,
 before claude starts, when you hold the publisher's key (the same key, or
@@ -45,7 +46,7 @@ Options:
   --qr                also show the session id as a QR code
   --wait S            keep looking up to S seconds while nothing is found (default 30)
   --cwd DIR           resume in DIR, your copy of the project at another path
-  --store STORE       read a --via-store archive from STORE (a folder or
+  --store STORE       read a stored archive from STORE (a folder or
                       rclone:REMOTE:PATH), not the store the record names
   --transport T       mainline (default), relay or hyper; comma-separated for several
   --json              compact JSON; without --print, print the opened handoff
@@ -140,8 +141,8 @@ run('cc-pickup', USAGE, async (args) => {
     const dir = carryTargetDir(handoff, flags.cwd);
     if (flags.qr) process.stderr.write(await renderQr(handoff.payload.s));
     const c = handoff.payload.c;
-    if (flags.store !== undefined && !c.o) warn('cc-pickup', '--store is ignored: this handoff serves its files from the publisher, not from a store');
-    const storeInfo = c.o ? { store: flags.store ?? c.u, object: `carry/${c.o}` } : {};
+    if (flags.store !== undefined && !c.u) warn('cc-pickup', '--store is ignored: this handoff serves its files from the publisher, not from a store');
+    const storeInfo = c.u ? { store: flags.store ?? c.u, object: `carry/${handoff.expires_at}-${c.x}` } : {};
     if (flags.print) return writeJsonAs({ cwd: dir, carry: { bytes: c.n, sha256: c.x, ...storeInfo }, handoff }, !!flags.json);
     if (!flags.yes) {
       if (!hasTty()) throw usageError('resuming asks for confirmation and there is no terminal', 'add -y to resume without asking');

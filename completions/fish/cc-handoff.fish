@@ -1,6 +1,8 @@
 # fish completion for cc-handoff
 complete -c cc-handoff -f
 complete -c cc-handoff -l carry -d 'bring the session files along, served until picked up'
+complete -c cc-handoff -l via-store -d 'with --carry: leave the sealed files in a store, do not serve'
+complete -c cc-handoff -l store -x -a '(__fish_complete_directories) rclone:' -d 'with --via-store: a folder or rclone:REMOTE:PATH'
 complete -c cc-handoff -l share -x -d 'encrypt to this peer only (pk:… or name)'
 complete -c cc-handoff -l pin -d 'encrypt to a PIN or passphrase'
 complete -c cc-handoff -l generate-pin -d 'make a strong PIN (with --pin)'

@@ -21,7 +21,7 @@ import { fetchSeedFromK, type Carry } from './carry-payload.ts';
 import { packSession, type PackedArchive } from './carry-pack.ts';
 import { fetchArchive } from './carry-fetch.ts';
 import { installUnpacked, projectFolderFor, stagingPath, unpackArchive, unpackStream, type InstallResult } from './carry-install.ts';
-import { locateArchive, openCarryStore, removeArchive, sweepExpired } from './carry-store.ts';
+import { locateArchive, objectName, openCarryStore, removeArchive, sweepExpired } from './carry-store.ts';
 import { rawInput } from '../age/raw.ts';
 import type { Opened } from './open.ts';
 
@@ -122,20 +122,20 @@ export async function pickupCarry(o: PickupCarryOptions): Promise<PickupResult> 
   let keyPair: NetKeyPair | undefined;
   if (c.k) {
     secret = Buffer.from(c.k, 'base64url');
-    if (!c.o) {
+    if (!c.u) {
       const seed = fetchSeedFromK(secret);
       keyPair = identityKeyPair(identityFromSeed(seed));
       seed.fill(0);
     }
   } else {
     const me = await o.identity();
-    if (!c.o) keyPair = identityKeyPair(me);
+    if (!c.u) keyPair = identityKeyPair(me);
     secret = x25519Secret(me.seed);
     me.seed.fill(0);
   }
   const root = `${claudeConfigDir()}/projects`;
   try {
-    if (c.o) return { ...(await pickupFromStore(o, c, secret, projectFolderFor(root, dir), root)), dir };
+    if (c.u) return { ...(await pickupFromStore(o, c, secret, projectFolderFor(root, dir), root)), dir };
     const from = parsePubkey(o.opened.from);
     const node = await NetNode.open();
     let sealed: string;
@@ -160,16 +160,17 @@ async function pickupFromStore(o: PickupCarryOptions, c: Carry, secret: Uint8Arr
   if (o.opened.expires_at <= Date.now() / 1000) {
     throw new CliError('ERR_EXPIRED', 'the handoff expired; its archive is no longer picked up', EXIT.EXPIRED, 'ask for a new handoff');
   }
+  const name = objectName(o.opened.expires_at, c.x);
   const store = await openCarryStore(o.store ?? c.u!);
   try {
-    const path = await locateArchive(store, c.o!);
+    const path = await locateArchive(store, name);
     const staging = stagingPath(root);
     const id = o.opened.payload.s;
     await unpackStream(withProgress(rawInput('cc-pickup', 'archive', path), c.n, o.onProgress), c, secret, id, staging);
     const result = installUnpacked(staging, folder, id);
     let removedFromStore = false;
     if (o.opened.burn) {
-      await removeArchive(store, c.o!);
+      await removeArchive(store, name);
       removedFromStore = true;
     }
     await sweepExpired(store);

@@ -4,15 +4,17 @@
  *
  *   "c": {"n": <bytes of the sealed archive>, "x": "<SHA-256 of it, base64url>",
  *         "k": "<32-byte secret, base64url>",   (k only for a PIN handoff)
- *         "u": "<store>", "o": "<object name>"}  (u and o only with --via-store)
+ *         "u": "<store>"}                        (u only with --via-store)
  *
  * Online (no `u`/`o`), the archive is fetched from the record's publisher
  * over HyperDHT (its pk: is the address). With `--via-store` it waits in a
  * store instead (carry-store.ts): `u` is the store as the publisher named it
  * (a folder path, or `rclone:REMOTE:PATH` where REMOTE is looked up in the
- * picker's own rclone config), `o` the object's name under `carry/` there:
- * `<expiry unix s>-<16 random bytes, base64url>`, so the store learns when it
- * may be swept and nothing else (no session id, path or key). `k` exists because a PIN reader has no key of its own: it is
+ * picker's own rclone config). The object's name there is not in the payload
+ * (a PIN record has no bytes to spare): both sides derive it from the record's
+ * expiry and `x`, as `carry/<expires_at>-<x>`, so the store learns when it may
+ * be swept and the hash of what it holds (which it can compute anyway), and
+ * nothing else: no session id, path, host or key. `k` exists because a PIN reader has no key of its own: it is
  * the age X25519 identity the archive is sealed to and, through HKDF, the key
  * pair the publisher's firewall admits; only someone who opened the record
  * with the PIN learns it. cclink parses the payload with serde's default
@@ -32,16 +34,14 @@ export interface Carry {
   k?: string;
   /** --via-store: the store the archive waits in (a folder path or rclone:REMOTE:PATH). */
   u?: string;
-  /** --via-store: the object's name under `carry/` in that store. */
-  o?: string;
 }
 
 /** Largest archive we agree to carry or fetch (64 GiB: far above any session). */
 export const MAX_ARCHIVE = 64 * 1024 ** 3;
 
 const B64URL32 = /^[A-Za-z0-9_-]{43}$/;
-/** `<expiry>-<16 random bytes>`: see the module comment. */
-export const OBJECT_NAME = /^[0-9]{1,12}-[A-Za-z0-9_-]{22}$/;
+/** `<expires_at>-<x>`: a stored archive's name (see the module comment). */
+export const OBJECT_NAME = /^[0-9]{1,12}-[A-Za-z0-9_-]{43}$/;
 /** A store spec in a payload: bounded, one line, printable. */
 const STORE_SPEC_MAX = 400;
 
@@ -50,19 +50,14 @@ export function parseCarry(value: unknown, exit: 1 | 4 = EXIT.AUTH): Carry {
   const bad = (why: string) => new CliError('ERR_BAD_CARRY', `the payload's carry field is invalid: ${why}`, exit);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('expected an object');
   const o = value as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!['n', 'x', 'k', 'u', 'o'].includes(k)) throw bad(`unexpected field '${k}'`);
+  for (const k of Object.keys(o)) if (!['n', 'x', 'k', 'u'].includes(k)) throw bad(`unexpected field '${k}'`);
   if (typeof o.n !== 'number' || !Number.isSafeInteger(o.n) || o.n <= 0 || o.n > MAX_ARCHIVE) throw bad("'n' is not a size");
   if (typeof o.x !== 'string' || !B64URL32.test(o.x)) throw bad("'x' is not a SHA-256");
   if (o.k !== undefined && (typeof o.k !== 'string' || !B64URL32.test(o.k))) throw bad("'k' is not a 32-byte key");
-  if ((o.u === undefined) !== (o.o === undefined)) throw bad("'u' and 'o' go together");
   if (o.u !== undefined && (typeof o.u !== 'string' || o.u === '' || o.u.length > STORE_SPEC_MAX || /[\x00-\x1f\x7f]/.test(o.u))) throw bad("'u' is not a store");
-  if (o.o !== undefined && (typeof o.o !== 'string' || !OBJECT_NAME.test(o.o))) throw bad("'o' is not an object name");
   const c: Carry = { n: o.n, x: o.x };
   if (o.k !== undefined) c.k = o.k as string;
-  if (o.u !== undefined) {
-    c.u = o.u as string;
-    c.o = o.o as string;
-  }
+  if (o.u !== undefined) c.u = o.u as string;
   return c;
 }
 

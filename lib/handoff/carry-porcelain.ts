@@ -17,7 +17,7 @@ import { serveArchive } from './carry-serve.ts';
 import type { Opened } from './open.ts';
 import { rmSync } from 'node:fs';
 import { showUntrusted } from '../cli/untrusted-text.ts';
-import { carryStoreSpec, newObjectName, openCarryStore, putArchive, removeArchive, sweepExpired } from './carry-store.ts';
+import { carryStoreSpec, objectName, openCarryStore, putArchive, removeArchive, sweepExpired } from './carry-store.ts';
 
 /** "12.3 MB" */
 export function megabytes(n: number): string {
@@ -60,8 +60,6 @@ export interface HandoffCarryOptions {
   viaStore?: boolean;
   /** --store STORE (else the configured or the project's cc-context store). */
   store?: string;
-  /** --ttl, in seconds: names when the stored archive may be swept. */
-  ttl: number;
 }
 
 /** cc-handoff --carry: pack, seal, publish, serve until picked up / expired / Ctrl-C. */
@@ -161,22 +159,23 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
 async function handoffViaStore(o: HandoffCarryOptions, mode: CarryMode): Promise<number> {
   const store = await openCarryStore(await carryStoreSpec(o.store, o.session.p));
   try {
-    const name = newObjectName(Date.now() / 1000 + o.ttl);
     const staged = store.stageFile();
     const prepared = await prepareCarry(o.session.s, o.session.p, mode, { file: staged });
     let committed = false;
+    let name = '';
     try {
-      const carry = { ...prepared.carry, u: store.spec, o: name };
+      const carry = { ...prepared.carry, u: store.spec };
       const payload = { h: o.session.h, p: o.session.p, s: o.session.s, c: carry };
       const record = await pipeline([o.seal], { key: o.key, input: JSON.stringify(payload) });
       const rec = JSON.parse(record);
+      const expiresAt = rec.created_at + rec.ttl;
+      name = objectName(expiresAt, carry.x);
       await putArchive(store, staged, name);
       committed = true;
       const put = JSON.parse(await pipeline([['cc-dht-put', ...o.transport]], { key: o.key, input: record }));
       await sweepExpired(store);
       const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
       const modeName = o.share ? 'share' : o.pin ? 'pin' : 'self';
-      const expiresAt = rec.created_at + rec.ttl;
       const summary = {
         pubkey,
         session: o.session.s,

@@ -7,15 +7,16 @@
  * store of the cc-context space the project folder (or the current folder)
  * belongs to (`.cckit/space.json`).
  *
- * In the store the archive is `carry/<expiry>-<16 random bytes, base64url>`:
- * an age file to the reader, named by nothing but when it may be swept. The
- * store never sees the session id, the path, the host or a key; the record's
- * encrypted payload names store and object (`c.u`, `c.o`, carry-payload.ts).
+ * In the store the archive is `carry/<expires_at>-<x>` (the record's expiry
+ * and the archive's SHA-256, both from the signed record, so the picker
+ * derives the name and the payload need not carry it): an age file to the
+ * reader, named by when it may be swept and by a hash the store could compute
+ * itself. The store never sees the session id, the path, the host or a key;
+ * the record's encrypted payload names the store (`c.u`, carry-payload.ts).
  * Objects past their expiry (plus a grace for clock skew) are swept by the
  * next `--via-store` handoff or pickup that uses the same store; a burn
  * pickup deletes its object at once.
  */
-import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { CliError, EXIT, usageError } from '../cli/errors.ts';
 import { configValue, loadConfig } from '../config.ts';
@@ -34,9 +35,9 @@ export function objectKey(name: string): string {
   return `${PREFIX}/${name}`;
 }
 
-/** A fresh object name for an archive whose record expires at `expiresAt` (unix s). */
-export function newObjectName(expiresAt: number): string {
-  return `${Math.ceil(expiresAt)}-${randomBytes(16).toString('base64url')}`;
+/** The object name of archive `x` for a record that expires at `expiresAt` (unix s). */
+export function objectName(expiresAt: number, x: string): string {
+  return `${expiresAt}-${x}`;
 }
 
 /** The store a `--via-store` handoff uses (see the module comment). */

@@ -75,7 +75,7 @@ assert_store_opaque() {
   # The publisher process is gone; the archive waits in the store, under an opaque name.
   obj=$(objects_in "$STORE")
   [ "$(echo "$obj" | wc -l)" -eq 1 ]
-  [[ "$(basename "$obj")" =~ ^[0-9]+-[A-Za-z0-9_-]{22}$ ]]
+  [[ "$(basename "$obj")" =~ ^[0-9]+-[A-Za-z0-9_-]{43}$ ]]
   head -c 21 "$obj" | grep -q '^age-encryption.org/v1'
   assert_store_opaque "$STORE" "$(pubkey_of a)"
   run on b cc-pickup -y --wait 20 --cwd "$proj_b"
@@ -124,7 +124,7 @@ assert_store_opaque() {
   assert_success
   run rclone lsf -R --files-only ctx:drop/carry
   assert_success
-  [[ "$output" =~ ^[0-9]+-[A-Za-z0-9_-]{22}$ ]]
+  [[ "$output" =~ ^[0-9]+-[A-Za-z0-9_-]{43}$ ]]
   mkdir "$BATS_TEST_TMPDIR/copy"
   rclone copy ctx:drop "$BATS_TEST_TMPDIR/copy"
   assert_store_opaque "$BATS_TEST_TMPDIR/copy" "$(pubkey_of a)"
@@ -196,13 +196,15 @@ assert_store_opaque() {
   same_key a b
   proj_a="$(home_of a)/app"; proj_b="$(home_of b)/app"; mkdir -p "$proj_b"
   make_session a "$proj_a" "$SID" >/dev/null
-  on a bash -c "cd '$proj_a' && exec cc-handoff --carry --via-store --store '$STORE' --ttl 1" >/dev/null
-  sleep 2
+  # A few seconds: publishing an already expired record is refused.
+  on a bash -c "cd '$proj_a' && exec cc-handoff --carry --via-store --store '$STORE' --ttl 8" >/dev/null
+  exp=$(basename "$(objects_in "$STORE")" | cut -d- -f1)
+  while [ "$(date +%s)" -le "$exp" ]; do sleep 0.5; done
   run --separate-stderr on b cc-pickup -y --wait 20 --cwd "$proj_b"
   [ "$status" -eq 5 ]
   [ ! -e "$BATS_TEST_TMPDIR/claude-ran" ]
   # One left long ago (its name says it expired an hour ago), and a file that is not ours.
-  old="$STORE/carry/$(( $(date +%s) - 3600 ))-AAAAAAAAAAAAAAAAAAAAAA"
+  old="$STORE/carry/$(( $(date +%s) - 3600 ))-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
   cp "$(objects_in "$STORE")" "$old"
   echo keep > "$STORE/carry/README"
   handoff a "$proj_a" --store "$STORE" >/dev/null

@@ -124,3 +124,31 @@ test('unpack refuses a hostile archive (a symlink, a foreign file) and installs 
   await assert.rejects(unpackArchive(a.path, randomBytes(32), id, join(tmp(), 'stage3')), (e: CliError) => e.exitCode === 4);
   assert.deepEqual(readdirSync(join(s2, '..')), []);
 });
+
+test('parseCarry: u (--via-store) is a bounded one-line store spec', () => {
+  assert.deepEqual(parseCarry({ n: 10, x: X, u: 'rclone:box:carry' }), { n: 10, x: X, u: 'rclone:box:carry' });
+  for (const u of ['', 'a\nb', '\x1b[31m', 'x'.repeat(401), 5]) {
+    assert.throws(() => parseCarry({ n: 1, x: X, u }), (e: CliError) => e.code === 'ERR_BAD_CARRY');
+  }
+  assert.throws(() => parseCarry({ n: 1, x: X, u: '/s', o: 'name' }), (e: CliError) => e.code === 'ERR_BAD_CARRY');
+});
+
+test('a PIN --via-store record with a 40-byte project path and a 20-byte store fits the packet', async () => {
+  const payload = { h: 'desktop-machine', p: '/home/someone/src/' + 'p'.repeat(22), s: randomUUID(), c: { n: 123456789, x: X, k: X, u: '/home/me/Sync/carry' } };
+  const json = await sealRecord({ payload, seed: randomBytes(32), pin: Buffer.from('correct horse battery staple'), ttl: 86400, burn: true });
+  assert.ok(Buffer.byteLength(json) <= MAX_RECORD_JSON, `${Buffer.byteLength(json)} bytes`);
+});
+
+test('sweepExpired removes only our objects whose expiry (plus grace) has passed', async () => {
+  const { openStore } = await import('../../lib/context/store.ts');
+  const { objectName, sweepExpired, SWEEP_GRACE_S } = await import('../../lib/handoff/carry-store.ts');
+  const root = tmp();
+  mkdirSync(join(root, 'carry'));
+  const now = 2_000_000_000;
+  const old = objectName(now - SWEEP_GRACE_S - 1, X);
+  const recent = objectName(now - 5, X);
+  const future = objectName(now + 3600, X);
+  for (const n of [old, recent, future, 'README']) writeFileSync(join(root, 'carry', n), 'x');
+  assert.equal(await sweepExpired(await openStore(root), now), 1);
+  assert.deepEqual(readdirSync(join(root, 'carry')).sort(), [recent, future, 'README'].sort());
+});
