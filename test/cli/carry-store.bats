@@ -114,6 +114,19 @@ assert_store_opaque() {
   cmp "$fa/$SID.jsonl" "$(home_of c)/.claude/projects/$(slug_of "$(home_of c)/work")/$SID.jsonl"
 }
 
+@test "--pin via a folder store: a machine with no key at all picks it up with the PIN" {
+  on a cc-key init --no-passphrase >/dev/null
+  proj_a="$(home_of a)/app"; mkdir -p "$(home_of d)/app"
+  fa=$(make_session a "$proj_a" "$SID")
+  export CCKIT_PIN='correct horse battery staple 42'
+  handoff a "$proj_a" --store "$STORE" --pin >/dev/null
+  assert_store_opaque "$STORE" "$(pubkey_of a)"
+  run on d cc-pickup "$(pubkey_of a)" -y --wait 20 --cwd "$(home_of d)/app"
+  assert_success
+  [ ! -e "$(home_of d)/.pubky/secret_key" ]
+  cmp "$fa/$SID.jsonl" "$(home_of d)/.claude/projects/$(slug_of "$(home_of d)/app")/$SID.jsonl"
+}
+
 @test "--pin --burn via a real rclone remote: a machine without a key picks it up; the object is removed from the remote" {
   rclone_start
   on a cc-key init --no-passphrase >/dev/null
