@@ -5,8 +5,13 @@
  * signed, encrypted payload. An interrupted transfer leaves `<x>.part` in the
  * carry folder and the next attempt asks only for the rest; a bad hash
  * removes it (exit 4) and nothing is installed.
+ *
+ * The part file is also read back as it grows (GrowingFile), so the picker
+ * decrypts and unpacks while the bytes are still arriving instead of after:
+ * the page cache makes that read cheap, and memory stays bounded whatever
+ * the network and the disk do.
  */
-import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, EXIT } from '../cli/errors.ts';
 import { ensurePrivateDir } from '../secure-file.ts';
@@ -25,6 +30,74 @@ export interface FetchOptions {
   keyPair: NetKeyPair;
   dir?: string;
   onProgress?: (received: number, total: number) => void;
+  /** Told about the part file as it grows (whole, from byte 0, resumed part included). */
+  tail?: GrowingFile;
+  /**
+   * With `tail`: settles once the consumer of `tail` has checked size and
+   * SHA-256 (rejecting with ERR_CARRY_HASH on a mismatch), so the bytes are
+   * hashed once, there, not here too.
+   */
+  verified?: Promise<void>;
+}
+
+/**
+ * A file this process is appending to, read from the start as it grows:
+ * iterate it for the bytes, in order, until end() (or fail()). Yielded
+ * blocks are reused, as rawInput's are: a consumer copies what it keeps.
+ */
+export class GrowingFile {
+  private path: string | undefined;
+  private size = 0;
+  private ended = false;
+  private failure: unknown;
+  private wake: (() => void) | undefined;
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+  /** The file exists now and holds `size` bytes. */
+  opened(path: string, size: number): void {
+    this.path = path;
+    this.size = size;
+    this.poke();
+  }
+  grew(size: number): void {
+    this.size = size;
+    this.poke();
+  }
+  end(): void {
+    this.ended = true;
+    this.poke();
+  }
+  fail(err: unknown): void {
+    this.failure ??= err;
+    this.poke();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    const block = Buffer.allocUnsafe(1 << 20);
+    let fd: number | undefined;
+    let pos = 0;
+    try {
+      for (;;) {
+        if (this.failure !== undefined) throw this.failure;
+        if (this.path !== undefined && pos < this.size) {
+          fd ??= openSync(this.path, 'r');
+          const n = readSync(fd, block, 0, Math.min(block.length, this.size - pos), pos);
+          if (n <= 0) throw new Error('the part file shrank');
+          pos += n;
+          yield block.subarray(0, n);
+          continue;
+        }
+        if (this.ended) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
 }
 
 async function hashFile(path: string) {
@@ -62,16 +135,21 @@ export async function fetchArchive(node: NetNode, o: FetchOptions): Promise<stri
   const done = join(dir, `${x}.in`);
   const part = join(dir, `${x}.part`);
   // A verified copy from an earlier run whose install did not finish.
-  if (existsSync(done) && statSync(done).size === n && hashName((await hashFile(done)).digest()) === x) return done;
+  if (existsSync(done) && statSync(done).size === n && hashName((await hashFile(done)).digest()) === x) {
+    o.tail?.opened(done, n);
+    o.tail?.end();
+    return done;
+  }
 
   let offset = existsSync(part) ? statSync(part).size : 0;
   if (offset > n) {
     rmSync(part, { force: true });
     offset = 0;
   }
-  const hash = offset > 0 ? await hashFile(part) : newHash();
+  const hash = o.verified ? undefined : offset > 0 ? await hashFile(part) : newHash();
   const ch = await dialWithRetry(node, o);
   const fd = openSync(part, 'a', 0o600);
+  o.tail?.opened(part, offset);
   let received = offset;
   try {
     const complete = new Promise<void>((resolve, reject) => {
@@ -83,8 +161,9 @@ export async function fetchArchive(node: NetNode, o: FetchOptions): Promise<stri
       arm();
       ch.acceptRaw(n - offset, (chunk) => {
         for (let w = 0; w < chunk.length; ) w += writeSync(fd, chunk, w, chunk.length - w);
-        hash.update(chunk);
+        hash?.update(chunk);
         received += chunk.length;
+        o.tail?.grew(received);
         o.onProgress?.(received, n);
         arm();
         if (received === n) {
@@ -114,8 +193,18 @@ export async function fetchArchive(node: NetNode, o: FetchOptions): Promise<stri
     }
     if (head.n !== n || head.offset !== offset || head.$raw !== n - offset) throw mismatch();
     if (received < n) await complete;
-    fsyncSync(fd);
-    if (hashName(hash.digest()) !== x) {
+    o.tail?.end();
+    // No fsync: `.in` is a cache, hashed again before an earlier one is reused.
+    const good = o.verified
+      ? await o.verified.then(
+          () => true,
+          (err) => {
+            if ((err as CliError).code === 'ERR_CARRY_HASH') return false;
+            throw err;
+          },
+        )
+      : hashName(hash!.digest()) === x;
+    if (!good) {
       rmSync(part, { force: true });
       await ch.send({ v: 1, op: 'done', ok: false }).catch(() => {});
       throw mismatch();

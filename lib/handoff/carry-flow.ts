@@ -19,8 +19,8 @@ import { findSessionFile, isUuid } from '../claude/sessions.ts';
 import { NetNode, identityKeyPair, wipeKeyPair, type NetKeyPair } from '../net/node.ts';
 import { fetchSeedFromK, type Carry } from './carry-payload.ts';
 import { packSession, type PackedArchive } from './carry-pack.ts';
-import { fetchArchive } from './carry-fetch.ts';
-import { installUnpacked, projectFolderFor, stagingPath, unpackArchive, unpackStream, type InstallResult } from './carry-install.ts';
+import { fetchArchive, GrowingFile } from './carry-fetch.ts';
+import { installUnpacked, projectFolderFor, stagingPath, unpackStream, type InstallResult } from './carry-install.ts';
 import { locateArchive, objectName, openCarryStore, removeArchive, sweepExpired } from './carry-store.ts';
 import { rawInput } from '../age/raw.ts';
 import type { Opened } from './open.ts';
@@ -138,14 +138,22 @@ export async function pickupCarry(o: PickupCarryOptions): Promise<PickupResult> 
     if (c.u) return { ...(await pickupFromStore(o, c, secret, projectFolderFor(root, dir), root)), dir };
     const from = parsePubkey(o.opened.from);
     const node = await NetNode.open();
+    // Decrypt and unpack while the archive arrives (carry-fetch's GrowingFile).
+    const staging = stagingPath(root);
+    const tail = new GrowingFile();
+    const unpacking = unpackStream(tail, c, secret, id, staging);
+    unpacking.catch(() => {}); // awaited below
     let sealed: string;
     try {
-      sealed = await fetchArchive(node, { carry: c, from, keyPair: keyPair!, onProgress: o.onProgress });
+      sealed = await fetchArchive(node, { carry: c, from, keyPair: keyPair!, onProgress: o.onProgress, tail, verified: unpacking });
+    } catch (err) {
+      tail.fail(err);
+      await unpacking.catch(() => {});
+      throw err;
     } finally {
       await node.close();
     }
-    const staging = stagingPath(root);
-    await unpackArchive(sealed, secret, id, staging, c);
+    await unpacking;
     const result = installUnpacked(staging, projectFolderFor(root, dir), id);
     rmSync(sealed, { force: true });
     return { ...result, dir };

@@ -77,7 +77,7 @@ async function handle(ch: Channel, o: ServeOptions): Promise<boolean> {
         continue;
       }
       let sent = 0;
-      const body = offset === n ? [] : createReadStream(path, { start: offset, highWaterMark: 256 * 1024 });
+      const body = offset === n ? [] : createReadStream(path, { start: offset, highWaterMark: 1 << 20 });
       const counted = (async function* () {
         for await (const chunk of body as AsyncIterable<Buffer>) {
           sent += chunk.length;
