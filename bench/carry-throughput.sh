@@ -59,6 +59,7 @@ node -e '
 const [b, t0, t1, t2, t3] = process.argv.slice(1).map(Number);
 const ref = t1 - t0, carry = t3 - t2;
 const mbs = (t) => (b / 1e6 / t).toFixed(0);
-console.log(`(publisher ready after ${(Number(process.argv[6]) - t2).toFixed(2)} s: pack, seal, publish)`);
+const ready = Number(process.argv[6]) - t2;
+console.log(`(publisher ready after ${ready.toFixed(2)} s: start, find the session, pack, seal, publish; pickup ${(carry - ready).toFixed(2)} s: look up, open, fetch while unpacking, install, resume)`);
 console.log(`carry ${(b / 1e6).toFixed(0)} MB: ${carry.toFixed(2)} s (${mbs(carry)} MB/s) vs cc-seal --raw | bare hyperdht stream ${ref.toFixed(2)} s (${mbs(ref)} MB/s): ${(carry / ref).toFixed(2)}x (target <= 1.3x)`);
  ' "$bytes" "$t0" "$t1" "$t2" "$t3" "$t_ready"
