@@ -193,6 +193,11 @@ assert_store_opaque() {
   proj_a="$(home_of a)/app"; proj_b="$(home_of b)/app"; mkdir -p "$proj_b"
   fa=$(make_session a "$proj_a" "$SID")
   handoff a "$proj_a" --store "$STORE" >/dev/null
+  # --print names the store and the object without fetching anything.
+  run on b cc-pickup --print --json --wait 20 --cwd "$proj_b"
+  assert_success
+  [ "$(echo "$output" | json_field carry.store)" = "$STORE" ]
+  [ -f "$STORE/$(echo "$output" | json_field carry.object)" ]
   mv "$STORE" "$BATS_TEST_TMPDIR/synced-here"
   run --separate-stderr on b cc-pickup -y --wait 20 --cwd "$proj_b"
   [ "$status" -eq 3 ]
