@@ -2,7 +2,9 @@
 // inviter starting (listen on an ephemeral key, announce the topic) to both
 // peers stored in peers.toml, against a bare hyperdht server listen + connect
 // + one echo between the same two nodes in the same run (target ≤ 1.5×);
-// and the CPace exchange alone, both sides (target ≤ 5 ms).
+// and the CPace exchange alone, both sides (target ≤ 5 ms). Both peers run in
+// this one process (their CPU adds up); each stores into its own peers.toml.
+// bench/pair-phases.mjs splits one pairing into its phases.
 //
 //   node --import tsx bench/pair.mjs [--runs 10]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,11 +68,11 @@ async function pairOnce(i) {
   const readyP = new Promise((r) => (ready = r));
   const inv = runInviter({ node: a, secret, me: { identity: inviter, name: 'desk', addrs: [] }, ttlMs: 60_000, onReady: ready });
   await readyP;
-  const [ji, ij] = await Promise.all([runJoiner({ node: b, secret: parsePairInput(code), me: { identity: joiner, name: 'laptop', addrs: [] } }), inv]);
-  process.env.CCKIT_CONFIG_DIR = join(work, `inviter-${i}`);
-  await savePeer({ name: ij.name, pubkey: ij.pubkey, addrs: [], paired_at: 1, via: 'code' });
-  process.env.CCKIT_CONFIG_DIR = join(work, `joiner-${i}`);
-  await savePeer({ name: ji.name, pubkey: ji.pubkey, addrs: [], paired_at: 1, via: 'code' });
+  // Each side stores its new peer (atomic write + fsync) as soon as it has it,
+  // as two machines would: side by side, each in its own peers.toml.
+  const store = (side, p) => savePeer({ name: p.name, pubkey: p.pubkey, addrs: [], paired_at: 1, via: 'code' }, join(work, `${side}-${i}`, 'peers.toml'));
+  const join_ = runJoiner({ node: b, secret: parsePairInput(code), me: { identity: joiner, name: 'laptop', addrs: [] } });
+  const [ji] = await Promise.all([join_.then(async (p) => (await store('joiner', p), p)), inv.then((p) => store('inviter', p))]);
   if (ji.pubkey !== formatPubkey(inviter.publicKey)) throw new Error('paired with the wrong key');
   return ms(t0);
 }
@@ -84,6 +86,7 @@ for (let i = 0; i < RUNS; i++) {
   pairT.push(await pairOnce(i));
 }
 const cpaceT = [];
+const cpu0 = process.cpuUsage();
 const ci = new Uint8Array(40).fill(1);
 const sid = new Uint8Array(64).fill(2);
 const prs = new TextEncoder().encode('4821-acid-mango-lamp');
@@ -97,10 +100,15 @@ for (let i = 0; i < 200; i++) {
   cpaceFinish(y, Yx, 'responder', ad, ad, sid);
   cpaceT.push(ms(t0));
 }
+const cpu = process.cpuUsage(cpu0);
+const cpaceCpu = (cpu.user + cpu.system) / 1000 / cpaceT.length;
 const p = median(pairT);
 const r = median(bareT);
-console.log(`pair (code → both stored), 20-node testnet, median of ${RUNS}: ${p.toFixed(1)} ms vs bare hyperdht listen+connect+echo ${r.toFixed(1)} ms = ${(p / r).toFixed(2)}x (target <= 1.5x)`);
-console.log(`CPace exchange alone (both sides, median of 200 after warm-up): ${median(cpaceT.slice(20)).toFixed(2)} ms (target <= 5 ms)`);
+// The load of a shared machine comes and goes: each pairing is also set against
+// the bare run just before it, and the median of those ratios shown beside.
+const paired = median(pairT.map((t, i) => t / bareT[i]));
+console.log(`pair (code → both stored), 20-node testnet, median of ${RUNS}: ${p.toFixed(1)} ms vs bare hyperdht listen+connect+echo ${r.toFixed(1)} ms = ${(p / r).toFixed(2)}x (run by run: ${paired.toFixed(2)}x) (target <= 1.5x)`);
+console.log(`CPace exchange alone (both sides, median of 200 after warm-up): ${median(cpaceT.slice(20)).toFixed(2)} ms wall, ${cpaceCpu.toFixed(2)} ms CPU (target <= 5 ms)`);
 await Promise.all([a.close(), b.close(), ra.destroy(), rb.destroy()]);
 await tn.destroy();
 rmSync(work, { recursive: true, force: true });

@@ -4,7 +4,7 @@
 import { run, warn } from '../../lib/cli/run.ts';
 import { parse, intFlag, fdFlag } from '../../lib/cli/args.ts';
 import { writeJson } from '../../lib/cli/io.ts';
-import { usageError } from '../../lib/cli/errors.ts';
+import { usageError, notFound } from '../../lib/cli/errors.ts';
 import { tellPerson } from '../../lib/cli/tty.ts';
 import { renderQr } from '../../lib/cli/qr.ts';
 import { loadMyIdentity } from '../../lib/identity/unlock.ts';
@@ -19,6 +19,7 @@ import { hasTty } from '../../lib/cli/tty.ts';
 import { terminalApprover, requireApprovalTerminal } from '../../lib/pair/introduce.ts';
 import { EXIT } from '../../lib/cli/errors.ts';
 import { bytesEqual } from '../../lib/identity/identity.ts';
+import { startBeacon, discoverPeers, LAN_GROUP_SHOWN } from '../../lib/pair/lan-presence.ts';
 
 const NAME = 'cc-pair';
 const USAGE = `Usage:
@@ -34,6 +35,8 @@ const USAGE = `Usage:
   cc-pair project list
   cc-pair project connect [--allow LIST]
   cc-pair tailscale [--tag TAG] [--trust-tailnet-user] [--allow LIST]
+  cc-pair lan beacon [--interval S] [--port P]
+  cc-pair lan discover [--timeout S] [--max-age S]
 
 Pair two machines: each ends up holding the other's identity key in
 peers.toml, under a NAME that stands for the key anywhere a pk: goes
@@ -63,6 +66,13 @@ know the code before either identity is exchanged.
            tag:cckit), on their tailnet address; the other side runs
            cc-pair listen --tailscale, which asks 'tailscale whois' who
            dialled. The tailnet carries bytes; cckit keys still authenticate
+  lan beacon  opt in to LAN presence: until stopped, multicast a beacon
+           every S seconds that only your paired peers can recognise (sealed
+           to each, a fresh nonce every time: no key or name in clear), with
+           an optional TCP port to advertise. Off unless you run it
+  lan discover  listen for paired peers' beacons and print those heard
+           (fresh, not replayed) as a JSON array of {name, pubkey, addr,
+           port, seen_at}; stops early once every peer was heard
 
 A wrong code fails on both sides (exit 4); 3 failed attempts burn a code or
 link; an expired one is exit 5.
@@ -78,13 +88,18 @@ Options:
   --tailscale         listen on this machine's tailnet addresses for tailnet peers
   --tag TAG           tailscale: also accept peers of other users tagged TAG (default tag:cckit)
   --trust-tailnet-user  tailscale: approve your own tailnet user's machines without asking
+  --interval S        lan beacon: seconds between beacons (default 5)
+  --port P            lan beacon: a TCP port to advertise to peers (default none)
+  --timeout S         lan discover: seconds to listen (default 6)
+  --max-age S         lan discover: ignore beacons older than S seconds (default 30)
   --passphrase-fd N   read the key's passphrase from file descriptor N
   -h, --help          show this help
   --version           show the version
 
 Environment: CCKIT_PAIR_CODE (the code or link for join), CCKIT_HYPER_BOOTSTRAP,
 CCKIT_TAILSCALE (the tailscale CLI), CCKIT_TAILSCALE_PORT (47388),
-CCKIT_LAN_GROUP / CCKIT_LAN_PORT (the --lan beacon group, 239.255.67.75:47387).
+CCKIT_LAN_GROUP / CCKIT_LAN_PORT (the --lan beacon group, 239.255.67.75:47387),
+CCKIT_LAN_PRESENCE_PORT (lan beacon / discover, 47389).
 
 Exit status: 0 paired, 1 failure, 2 usage, 3 no such peer / no inviter found /
 not in a repository, 4 wrong code, burnt invite, failed identity check or not
@@ -255,6 +270,35 @@ async function tailscale(argv: string[]): Promise<number | void> {
   return results.some((r) => r.result === 'rejected') ? EXIT.AUTH : EXIT.FAILURE;
 }
 
+async function lan(argv: string[]): Promise<number | void> {
+  const [op, ...rest] = argv;
+  if (op === 'beacon') {
+    const { flags } = parse(NAME, rest, { interval: { type: 'string' }, port: { type: 'string' }, 'passphrase-fd': SPECS['passphrase-fd'] });
+    const intervalS = intFlag('interval', flags.interval, 5, 1, { value: 3600, says: 'an hour' });
+    const port = intFlag('port', flags.port, 0, 1, { value: 65535 });
+    const identity = await loadMyIdentity(fdFlag('passphrase-fd', flags['passphrase-fd']));
+    const peers = await readPeers();
+    if (peers.length === 0) throw notFound('ERR_NO_PEERS', 'no paired peers to be seen by', 'pair first: cc-pair code / cc-pair join');
+    const stop = await startBeacon({ identity, peers: readPeers, port, intervalMs: intervalS * 1000 });
+    tellPerson(`Beaconing presence to ${peers.length} paired peer${peers.length === 1 ? '' : 's'} on ${LAN_GROUP_SHOWN} every ${intervalS} s (Ctrl-C to stop)\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    stop();
+    return;
+  }
+  if (op === 'discover') {
+    const { flags } = parse(NAME, rest, { timeout: { type: 'string' }, 'max-age': { type: 'string' }, 'passphrase-fd': SPECS['passphrase-fd'] });
+    const timeoutS = intFlag('timeout', flags.timeout, 6, 1, { value: 3600, says: 'an hour' });
+    const maxAgeS = intFlag('max-age', flags['max-age'], 30, 1, { value: 3600, says: 'an hour' });
+    const identity = await loadMyIdentity(fdFlag('passphrase-fd', flags['passphrase-fd']));
+    writeJson(await discoverPeers({ identity, peers: await readPeers(), timeoutMs: timeoutS * 1000, maxAgeMs: maxAgeS * 1000 }));
+    return;
+  }
+  throw usageError(op === undefined ? 'lan needs beacon or discover' : `unknown lan command '${op.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 40)}'`, 'cc-pair lan beacon|discover');
+}
+
 run(NAME, USAGE, async (argv) => {
   const [sub, ...rest] = argv;
   switch (sub) {
@@ -292,6 +336,8 @@ run(NAME, USAGE, async (argv) => {
       return project(rest);
     case 'tailscale':
       return tailscale(rest);
+    case 'lan':
+      return lan(rest);
     case undefined:
       throw usageError('missing subcommand', `run '${NAME} --help' for usage`);
     default:

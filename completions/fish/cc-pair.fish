@@ -4,7 +4,7 @@ function __cc_pair_peers
     test -n "$dir"; or set dir (test -n "$XDG_CONFIG_HOME"; and echo $XDG_CONFIG_HOME; or echo $HOME/.config)/cckit
     test -r $dir/peers.toml; and sed -n 's/^[[:space:]]*name[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' $dir/peers.toml
 end
-set -l subs code invite join list forget rename allow listen project tailscale
+set -l subs code invite join list forget rename allow listen project tailscale lan
 complete -c cc-pair -f
 complete -c cc-pair -n "not __fish_seen_subcommand_from $subs" -a code -d 'show a pairing code and wait'
 complete -c cc-pair -n "not __fish_seen_subcommand_from $subs" -a invite -d 'show a pairing link and wait'
@@ -29,5 +29,12 @@ complete -c cc-pair -n "__fish_seen_subcommand_from code join" -l lan -d 'meet o
 complete -c cc-pair -n "__fish_seen_subcommand_from code invite" -l qr -d 'also show a QR code'
 complete -c cc-pair -n "__fish_seen_subcommand_from code invite join" -l verify -d 'show 3 verification words'
 complete -c cc-pair -n "__fish_seen_subcommand_from code invite join listen project tailscale" -l passphrase-fd -x -d 'key file passphrase from this fd'
+complete -c cc-pair -n "not __fish_seen_subcommand_from $subs" -a lan -d 'LAN presence of paired peers (opt-in)'
+complete -c cc-pair -n "__fish_seen_subcommand_from lan; and not __fish_seen_subcommand_from beacon discover" -a 'beacon discover'
+complete -c cc-pair -n "__fish_seen_subcommand_from beacon" -l interval -x -a '5 10 30 60' -d 'seconds between beacons'
+complete -c cc-pair -n "__fish_seen_subcommand_from beacon" -l port -x -d 'a TCP port to advertise'
+complete -c cc-pair -n "__fish_seen_subcommand_from discover" -l timeout -x -a '3 6 10 30' -d 'seconds to listen'
+complete -c cc-pair -n "__fish_seen_subcommand_from discover" -l max-age -x -a '10 30 60' -d 'ignore beacons older than this'
+complete -c cc-pair -n "__fish_seen_subcommand_from beacon discover" -l passphrase-fd -x -d 'key file passphrase from this fd'
 complete -c cc-pair -s h -l help -d 'show help'
 complete -c cc-pair -l version -d 'show version'

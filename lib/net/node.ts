@@ -45,6 +45,7 @@ interface HyperNode {
   createServer(opts: { firewall: (remotePublicKey: Buffer) => boolean | Promise<boolean> }): HyperServer;
   announce(target: Buffer, keyPair: NetKeyPair, relayAddresses: unknown[]): { finished(): Promise<void> };
   unannounce(target: Buffer, keyPair: NetKeyPair): Promise<void>;
+  remoteAddress(): { host: string; port: number } | null;
   lookup(target: Buffer): AsyncIterable<{ peers: { publicKey: Buffer; relayAddresses: unknown[] }[] }>;
 }
 
@@ -212,7 +213,13 @@ export class NetNode {
    * without, the announcement can run while the server is still starting.
    */
   async announce(topic: Uint8Array, keyPair: NetKeyPair, server?: NetServer): Promise<void> {
-    await bounded(this.dht.announce(Buffer.from(topic), keyPair, server?.relayAddresses ?? []).finished(), DIAL_TIMEOUT_MS, 'announcing');
+    // Without the server's relays yet, a publicly reachable node names itself:
+    // it hosts the server, so a dialler can hand it the handshake directly and
+    // skip finding the key (hyperdht still searches in parallel, so a stale or
+    // unreachable address costs nothing). A node behind a NAT names nothing.
+    const own = this.dht.remoteAddress();
+    const relays = server?.relayAddresses ?? (own ? [own] : []);
+    await bounded(this.dht.announce(Buffer.from(topic), keyPair, relays).finished(), DIAL_TIMEOUT_MS, 'announcing');
   }
 
   /**

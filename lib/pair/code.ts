@@ -66,6 +66,23 @@ export function wordsStartingWith(prefix: string): string[] {
   return wordlist.filter((w) => w.startsWith(p));
 }
 
+/**
+ * Tab completion of the code being typed (`4821-ac` → `acid-`): the word at
+ * the end of the line, and the full words it could be. A unique word gets a
+ * dash after it while more words are to come; nothing is offered for the
+ * nameplate, an empty word or a link. `nameplateGiven`: the words alone are typed.
+ */
+export function completeCodeLine(line: string, nameplateGiven = false): { word: string; candidates: string[] } {
+  const word = /[a-z]*$/i.exec(line)?.[0] ?? '';
+  if (word === '' || line.trimStart().toLowerCase().startsWith('cckit:')) return { word, candidates: [] };
+  const before = line.slice(0, line.length - word.length).split(/[\s-]+/).filter((x) => x !== '');
+  const wordsBefore = before.filter((x) => !/^\d+$/.test(x)).length;
+  if (!nameplateGiven && !before.some((x) => /^\d+$/.test(x))) return { word, candidates: [] }; // the nameplate comes first
+  const candidates = wordsStartingWith(word);
+  if (candidates.length === 1 && wordsBefore < 2) return { word, candidates: [`${candidates[0]}-`] };
+  return { word, candidates };
+}
+
 function visibleShort(s: string): string {
   const v = s.replace(/[\x00-\x1f\x7f]/g, (c) => '^' + String.fromCharCode((c.charCodeAt(0) + 64) & 0x7f));
   return v.length > 40 ? v.slice(0, 37) + '...' : v;

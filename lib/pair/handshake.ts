@@ -11,8 +11,7 @@
  *
  * Nothing here stores anything: the caller stores the verified peer.
  */
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha512 } from '@noble/hashes/sha2.js';
+import { hkdfSync } from 'node:crypto';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import type { Channel, Message } from '../net/node.ts';
 import { authError, CliError } from '../cli/errors.ts';
@@ -21,6 +20,11 @@ import { cpaceStart, cpaceFinish, lvCat, tagsEqual } from './cpace.ts';
 import type { PairSecret } from './code.ts';
 
 const enc = new TextEncoder();
+
+/** HKDF-SHA512 (RFC 5869), native. */
+function hkdf512(ikm: Uint8Array, salt: Uint8Array, info: string, len: number): Uint8Array {
+  return new Uint8Array(hkdfSync('sha512', ikm, salt, enc.encode(info), len));
+}
 /** Each step of the handshake must arrive within this long. */
 export const STEP_TIMEOUT_MS = 30_000;
 const AD_JOIN = enc.encode('cckit-pair/1;join');
@@ -53,13 +57,13 @@ export function channelIdentifier(joinerNoisePk: Uint8Array, inviterNoisePk: Uin
 
 /** What a binding signature covers: lv_cat("cckit/pair/v1/bind", role, sid, HKDF-SHA512(ISK, sid, "cckit/pair/v1/binder")). */
 export function bindingMessage(role: Role, sid: Uint8Array, isk: Uint8Array): Uint8Array {
-  const binder = hkdf(sha512, isk, sid, enc.encode('cckit/pair/v1/binder'), 64);
+  const binder = hkdf512(isk, sid, 'cckit/pair/v1/binder', 64);
   return lvCat(enc.encode('cckit/pair/v1/bind'), enc.encode(role), sid, binder);
 }
 
 /** Three BIP-39 words from HKDF(ISK, sid, "cckit/pair/v1/verifier"): the same on both screens. */
 export function verifierWords(sid: Uint8Array, isk: Uint8Array): string[] {
-  const b = hkdf(sha512, isk, sid, enc.encode('cckit/pair/v1/verifier'), 5);
+  const b = hkdf512(isk, sid, 'cckit/pair/v1/verifier', 5);
   const bits = (BigInt(b[0]) << 32n) | (BigInt(b[1]) << 24n) | (BigInt(b[2]) << 16n) | (BigInt(b[3]) << 8n) | BigInt(b[4]);
   return [Number((bits >> 29n) & 0x7ffn), Number((bits >> 18n) & 0x7ffn), Number((bits >> 7n) & 0x7ffn)].map((i) => wordlist[i]);
 }
@@ -173,10 +177,17 @@ export async function joinHandshake(ch: Channel, secret: PairSecret, me: Me): Pr
  */
 export async function inviteHandshake(ch: Channel, secret: PairSecret, me: Me, state: { guessed: boolean } = { guessed: false }): Promise<VerifiedPeer> {
   const { sid, ci, prs } = sessionParams(ch, secret, 'invite');
-  const first = await expect(ch, 'pake');
-  const Ya = bytesField(first, 'Y', 32);
+  // Our share needs only the channel (sid, CI), not the joiner's: compute it
+  // while the joiner's is on its way, off the critical path.
   const own = cpaceStart(prs, ci, sid);
   const Yb = own.Y;
+  let Ya: Uint8Array;
+  try {
+    Ya = bytesField(await expect(ch, 'pake'), 'Y', 32);
+  } catch (err) {
+    own.y.fill(0);
+    throw err;
+  }
   const keys = cpaceFinish(own, Ya, 'responder', AD_JOIN, AD_INVITE, sid);
   // From here on the joiner can test one guess of the code: it counts as an attempt.
   state.guessed = true;

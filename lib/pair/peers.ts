@@ -18,7 +18,7 @@
  *   allow = ["view"]
  */
 import { readFileSync, watch, mkdirSync, rmdirSync, statSync, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
 import { configDir } from '../config.ts';
 import { writeFileAtomic, ensurePrivateDir } from '../secure-file.ts';
 import { CliError, EXIT, usageError, notFound } from '../cli/errors.ts';
@@ -183,9 +183,9 @@ function serialize(peers: Peer[]): string {
 }
 
 /** Run `fn` holding the peers.toml lock (a directory: atomic to create, stale after 10 s). */
-async function withLock<T>(fn: () => Promise<T>): Promise<T> {
-  ensurePrivateDir(configDir());
-  const lock = join(configDir(), '.peers.lock');
+async function withLock<T>(fn: () => Promise<T>, dir = configDir()): Promise<T> {
+  ensurePrivateDir(dir);
+  const lock = join(dir, '.peers.lock');
   for (let i = 0; ; i++) {
     try {
       mkdirSync(lock, { mode: 0o700 });
@@ -213,21 +213,22 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** Read, change, write back peers.toml atomically (0600) under the lock. */
-async function updatePeers<T>(change: (peers: Peer[]) => T): Promise<T> {
+async function updatePeers<T>(change: (peers: Peer[]) => T, file = peersPath()): Promise<T> {
   return withLock(async () => {
-    const peers = await readPeers();
+    const peers = await readPeersFile(file);
     const result = change(peers);
-    writeFileAtomic(peersPath(), Buffer.from(serialize(peers), 'utf8'), { mode: 0o600, overwrite: true });
+    writeFileAtomic(file, Buffer.from(serialize(peers), 'utf8'), { mode: 0o600, overwrite: true });
     return result;
-  });
+  }, dirname(file));
 }
 
 /**
  * Store a newly paired peer. The same key already known keeps its name and
  * abilities (updated addrs, via, time; `allow` widened only when given);
  * a name taken by another key gets a -2, -3… suffix. Returns the stored record.
+ * `file` is another peers.toml than the user's (a benchmark's two machines).
  */
-export async function savePeer(peer: Omit<Peer, 'allow'> & { allow?: Ability[] }): Promise<Peer> {
+export async function savePeer(peer: Omit<Peer, 'allow'> & { allow?: Ability[] }, file = peersPath()): Promise<Peer> {
   checkName(peer.name);
   const key = parsePubkey(peer.pubkey);
   return updatePeers((peers) => {
@@ -244,7 +245,7 @@ export async function savePeer(peer: Omit<Peer, 'allow'> & { allow?: Ability[] }
     const stored: Peer = { name, pubkey: formatPubkey(key), addrs: peer.addrs, paired_at: peer.paired_at, via: peer.via, allow: peer.allow ?? ['view'] };
     peers.push(stored);
     return { ...stored };
-  });
+  }, file);
 }
 
 function mustFind(peers: Peer[], name: string): number {

@@ -3,7 +3,8 @@
  * fresh ephemeral key and makes itself findable under the topic T (announced
  * on the HyperDHT, or multicast on the LAN, lan.ts); the joiner finds up to 8
  * announcers and gives each one guess. Only T and the ephemeral key are
- * published; nothing derived from the words. The invite's rules (first
+ * published (with, when the inviter's node is publicly reachable, that node's
+ * address, which the DHT knows anyway); nothing derived from the words. The invite's rules (first
  * success ends it, 3 failed guesses burn it, the TTL expires it) live here,
  * whatever carries the bytes.
  */

@@ -5,8 +5,9 @@
  */
 import { CliError, EXIT } from '../cli/errors.ts';
 import { readStream } from '../cli/io.ts';
-import { hasTty, promptTty } from '../cli/tty.ts';
-import { parsePairInput, checkNameplate, type PairSecret } from './code.ts';
+import { hasTty } from '../cli/tty.ts';
+import { promptTtyCompleting } from '../cli/tty-complete.ts';
+import { parsePairInput, checkNameplate, completeCodeLine, type PairSecret } from './code.ts';
 
 /** Read and parse the pairing secret; `nameplate` when the person gave `cc-pair join NNNN`. */
 export async function readPairSecret(nameplate?: string): Promise<PairSecret> {
@@ -25,9 +26,9 @@ export async function readPairSecret(nameplate?: string): Promise<PairSecret> {
   if (!hasTty()) {
     throw new CliError('ERR_NO_TTY', 'a pairing code is needed but there is no terminal to ask on', EXIT.USAGE, 'set CCKIT_PAIR_CODE or pipe the code on stdin');
   }
-  const question = nameplate ? `Words for ${nameplate} (e.g. acid-mango-lamp; 4 letters of each are enough): ` : 'Pairing code or link (e.g. 4821-acid-mango-lamp): ';
-  const answer = await promptTty(question);
-  const text = answer.toString('utf8');
-  answer.fill(0);
+  // Typed visibly, as magic-wormhole does: the words are short-lived and one
+  // online guess each; Tab completes a word from its first letters.
+  const question = nameplate ? `Words for ${nameplate} (e.g. acid-mango-lamp; Tab completes a word): ` : 'Pairing code or link (e.g. 4821-acid-mango-lamp; Tab completes a word): ';
+  const text = await promptTtyCompleting(question, (line) => completeCodeLine(line, nameplate !== undefined));
   return parsePairInput(text, nameplate);
 }

@@ -243,6 +243,38 @@ make_repo() {
   echo "$r"
 }
 
+# keys WINDOW KEY…: send each key to the tmux window on its own (readline takes a
+# Tab that arrives in the same read as other keys for pasted text, not a Tab press).
+keys() { local w="$1" k; shift; for k in "$@"; do tmux -S "$TMUX_SOCK" send-keys -t "t:$w" "$k"; sleep 0.2; done; }
+# lit WINDOW TEXT: type TEXT literally.
+lit() { tmux -S "$TMUX_SOCK" send-keys -t "t:$1" -l "$2"; sleep 0.2; }
+
+@test "join on a terminal: Tab completes a word from its first letters, a second Tab lists an ambiguous prefix's words" {
+  start_inviter a code --name bee
+  local np w1 w2 w3 w
+  IFS=- read -r np w1 w2 w3 <<<"$CODE"
+  in_tmux J b "$BATS_TEST_TMPDIR" cc-pair join --name alpha
+  wait_pane J "Pairing code or link"
+  # An ambiguous prefix: one letter completes only what all its words share; a second Tab lists them.
+  lit J "$np-${w1:0:1}"; keys J Tab Tab
+  wait_pane J "\\<$w1\\>"
+  [ "$(pane J | grep -oE '[a-z]+' | sort -u | grep -c "^${w1:0:1}")" -ge 3 ] # several candidates shown
+  # Start again (Ctrl-U clears the line): 4 letters are always enough, Tab completes the word and its dash.
+  keys J C-u
+  lit J "$np-"
+  for w in "$w1" "$w2" "$w3"; do
+    if [ "${#w}" -ge 4 ]; then lit J "${w:0:4}"; keys J Tab; else lit J "$w"; [ "$w" = "$w3" ] || lit J -; fi
+  done
+  wait_pane J "Tab completes a word): $CODE\$"
+  keys J Enter
+  wait_pane J "rc=0"
+  wait_inviter
+  [ "$INV_RC" = 0 ]
+  [ "$(json_field pubkey < "$BATS_TEST_TMPDIR/J.out")" = "$(pubkey_of a)" ]
+  [ "$(json_field name < "$BATS_TEST_TMPDIR/J.out")" = alpha ]
+  pane J | grep -q "Paired with alpha"
+}
+
 @test "project: add writes .cckit/peers.toml (names and keys only), list shows paired / not paired" {
   ra=$(make_repo a)
   grep -q 'name = "bob"' "$ra/.cckit/peers.toml"
