@@ -49,7 +49,7 @@ for (const name of names) {
     // used only on some paths stay in node_modules.
     external: [
       'argon2', 'hyperdht', '@hyperswarm/secret-stream', 'sodium-native', 'udx-native', 'bittorrent-dht', 'zx',
-      '@zxcvbn-ts/*', '@modelcontextprotocol/sdk', 'zod',
+      '@zxcvbn-ts/*', '@modelcontextprotocol/sdk', 'zod', 'age-encryption',
     ],
     // import.meta.url names the command's file in dist/ (the stub), as it did
     // when the bundles were ES modules there: lib/handoff/pipeline.ts finds bin/
