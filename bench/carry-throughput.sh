@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${1:-100}
-[ -f dist/cc-handoff.js ] || node build.mjs
+[ -f dist/cc-handoff.cjs ] || node build.mjs
 work=$(mktemp -d)
 tn_pid=
 cleanup() { [ -z "$tn_pid" ] || kill -TERM "$tn_pid" 2>/dev/null || true; rm -rf "$work"; }

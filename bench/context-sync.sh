@@ -14,7 +14,7 @@ MB=${2:-100}
 
 command -v rclone >/dev/null || { echo "context-sync: rclone is needed (Debian package rclone)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "context-sync: GNU time is needed (Debian package time)" >&2; exit 1; }
-[ -f dist/cc-context.js ] || node build.mjs
+[ -f dist/cc-context.cjs ] || node build.mjs
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -4,5 +4,5 @@
 # and one JSON line on stdout. Needs a build (node build.mjs) for the CLI part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/cc-dht-get.js ] || node build.mjs
+[ -f dist/cc-dht-get.cjs ] || node build.mjs
 exec node --import tsx bench/dht-latency.mjs "$@"

@@ -13,7 +13,7 @@ MIB=${1:-256}
 RUNS=${2:-3}
 
 command -v age >/dev/null || { echo "raw-throughput: the age CLI is needed (Debian package age)" >&2; exit 1; }
-[ -f dist/cc-seal.js ] || node build.mjs
+[ -f dist/cc-seal.cjs ] || node build.mjs
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -1,6 +1,6 @@
 // cc-relay benchmarks, each a ratio against a reference measured in the same run.
 //
-//   node --import tsx bench/relay.mjs [--samples 300] [--watchers 100] [--sessions 10] [--events 10000]
+//   node --import tsx bench/relay.mjs [--samples 300] [--watchers 100] [--sessions 10] [--events 10000] [--only latency|fanout]
 //
 // 1. Event latency, host stdout line → remote client over HyperDHT, p50/p99,
 //    against a bare lib/net (hyperdht) stream between two nodes of the same
@@ -239,9 +239,11 @@ async function fanout() {
   await new Promise((r) => child.once('exit', r));
 }
 
+// --only latency | --only fanout runs one part (profiling one path).
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 try {
-  await latency();
-  await fanout();
+  if (only !== 'fanout') await latency();
+  if (only !== 'latency') await fanout();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -4,7 +4,7 @@
 # comparable between runs). `make bench` runs this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/cc-key.js ] || node build.mjs
+[ -f dist/cc-key.cjs ] || node build.mjs
 echo "== start-up: every plumbing --version, cc-key whoami, cc-seal, cc-open vs node -e 0 (target <= 1.3x)"
 node bench/startup.mjs "${STARTUP_RUNS:-30}"
 echo

@@ -19,7 +19,7 @@ const bin = (c) => join(root, 'bin', c);
 
 execFileSync(bin('cc-key'), ['init', '--no-passphrase'], { env, stdio: 'ignore' });
 const payload = JSON.stringify({ s: '0b6f9d2e-5a4c-4e0b-9a53-2f7f2c1b8e11', h: 'laptop', p: '/home/me/project', mtime: 1 });
-const PLUMBING = ['cc-key', 'cc-seal', 'cc-open', 'cc-dht-put', 'cc-dht-get', 'cc-testnet', 'cc-session', 'cc-resume'];
+const PLUMBING = ['cc-key', 'cc-seal', 'cc-open', 'cc-dht-put', 'cc-dht-get', 'cc-testnet', 'cc-session', 'cc-resume', 'cc-pair', 'cc-relay', 'cc-context'];
 const TARGET = 1.3;
 const cases = PLUMBING.map((c) => [`${c} --version`, bin(c), ['--version'], undefined]);
 cases.push(['cc-key whoami', bin('cc-key'), ['whoami'], undefined]);

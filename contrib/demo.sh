@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
-[ -f dist/cc-handoff.js ] || node build.mjs
+[ -f dist/cc-handoff.cjs ] || node build.mjs
 # Bold headings only on a terminal, and never with NO_COLOR.
 if [ -t 1 ] && [ -z "${NO_COLOR+x}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
 export PATH="$PWD/bin:$PATH" NO_COLOR=1

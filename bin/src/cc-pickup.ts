@@ -8,8 +8,10 @@ import { EXIT, expiredError, usageError } from '../../lib/cli/errors.ts';
 import { confirm, hasTty } from '../../lib/cli/tty.ts';
 import { pipeline, handOver, StageFailed } from '../../lib/handoff/pipeline.ts';
 import { resolvePeer } from '../../lib/pair/peers.ts';
-import { formatPubkey } from '../../lib/identity/identity.ts';
-import { unlockOnce } from '../../lib/identity/unlock-once.ts';
+import { formatPubkey, identityFromSeed } from '../../lib/identity/identity.ts';
+import { startUnlock, unlockOnce } from '../../lib/identity/unlock-once.ts';
+import { rememberedPublicKey, rememberPublicKey } from '../../lib/identity/public-key-cache.ts';
+import { keyFilePath } from '../../lib/config.ts';
 import { renderQr } from '../../lib/handoff/text.ts';
 
 const USAGE = `Usage:
@@ -107,11 +109,49 @@ run('cc-pickup', USAGE, async (args) => {
   };
   const whoami = async (stderr: 'inherit' | 'ignore', env: Record<string, string> = {}) =>
     JSON.parse(await pipeline([['cc-key', 'whoami']], { key, env, stderr })).pubkey as string;
-  // A NAME is resolved here, once, so a name from a project's peers file is reported once.
-  const from = who !== undefined ? formatPubkey(await resolvePeer(who, (m) => warn('cc-pickup', m))) : (await unlock(), await whoami('inherit'));
 
-  // One stage at a time, so a failed lookup is one error line, not also cc-open's "empty input".
-  const recordText = await pipeline([['cc-dht-get', from, '--wait', String(wait), ...transport]], { key });
+  // Our own record. With an encrypted key, Argon2id (~0.5 s) would come
+  // before the lookup, which needs our public key. The public key remembered
+  // from the last unlock (lib/identity/public-key-cache.ts) lets the lookup
+  // run while Argon2id does: the passphrase is still asked first, once. The
+  // remembered key is only a hint: it must match the unlocked seed before
+  // the record is opened, else the lookup is done again under the real key.
+  const ownRecord = async (): Promise<{ from: string; recordText: string }> => {
+    const started = await startUnlock(passphraseFd);
+    const hint = started && rememberedPublicKey(keyFilePath());
+    let early: Promise<string> | undefined;
+    if (started && hint) {
+      // Its stderr is held back until the unlock is settled: a wrong passphrase is the one error then.
+      early = lookup(hint, 'pipe');
+      early.catch(() => {});
+    }
+    if (started) {
+      key = await started.seed;
+      unlocked = true;
+    }
+    await unlock(); // a plaintext key (or none): nothing was started
+    const me = key ? formatPubkey(identityFromSeed(key).publicKey) : await whoami('inherit');
+    if (key) rememberPublicKey(keyFilePath(), me);
+    if (!early || hint !== me) return { from: me, recordText: await lookup(me) };
+    try {
+      return { from: me, recordText: await early };
+    } catch (err) {
+      if (err instanceof StageFailed) process.stderr.write(err.stderrText);
+      throw err;
+    }
+  };
+  const lookup = (pk: string, stderr: 'inherit' | 'pipe' = 'inherit') =>
+    pipeline([['cc-dht-get', pk, '--wait', String(wait), ...transport]], { key, stderr });
+  let from: string;
+  let recordText: string;
+  if (who !== undefined) {
+    // A NAME is resolved here, once, so a name from a project's peers file is reported once.
+    from = formatPubkey(await resolvePeer(who, (m) => warn('cc-pickup', m)));
+    // One stage at a time, so a failed lookup is one error line, not also cc-open's "empty input".
+    recordText = await lookup(from);
+  } else {
+    ({ from, recordText } = await ownRecord());
+  }
   const pinRecord = isPinRecord(recordText);
   if (!pinRecord) await unlock();
   const opened = await pipeline([['cc-open', '--from', from, ...(pinFd !== undefined ? ['--pin-fd', String(pinFd)] : [])]], {

@@ -35,9 +35,9 @@ export function shellQuote(s: string): string {
 
 /** The command line the hook runs: this cc-session by absolute path, so PATH in Claude's environment does not matter. */
 export function defaultHookCommand(self: string | undefined = process.argv[1]): string {
-  const bin = self && isAbsolute(self) && /cc-session(\.js)?$/.test(self) ? self : 'cc-session';
-  // The bundle (dist/cc-session.js) is not executable by itself: point at the shim beside it.
-  const shim = bin.replace(/\/dist\/cc-session\.js$/, '/bin/cc-session');
+  const bin = self && isAbsolute(self) && /cc-session(\.c?js)?$/.test(self) ? self : 'cc-session';
+  // The bundle (dist/cc-session.cjs) is not executable by itself: point at the shim beside it.
+  const shim = bin.replace(/\/dist\/cc-session\.c?js$/, '/bin/cc-session');
   return `${shellQuote(shim)} hook record`;
 }
 

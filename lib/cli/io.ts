@@ -2,7 +2,8 @@
  * stdin/stdout for commands that speak JSON (DESIGN.md §2): data only on
  * stdout, pretty-printed for a person at a TTY, compact for a pipe.
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { CliError, EXIT, describeSystemError, usageError } from './errors.ts';
 import { jsonForTerminal } from './untrusted-text.ts';
 
@@ -31,10 +32,11 @@ export async function readInput(
       throw new CliError('ERR_READ', `cannot read ${opts.path}: ${describeSystemError(err)}`, EXIT.FAILURE);
     }
   } else {
-    if (process.stdin.isTTY) {
+    if (stdinIsTerminal()) {
       throw usageError(`expected ${what} on stdin, got a terminal`, `pipe it in, for example: ... | ${name}`);
     }
-    data = await readStream(process.stdin, limit, what);
+    const head = readStdinSync(limit, what);
+    data = head.complete ? head.data : await readStream(process.stdin, limit, what, head.data);
   }
   if (data.length > limit) throw tooBig(what, limit);
   if (!opts.allowEmpty && data.length === 0) {
@@ -66,15 +68,54 @@ function readFileCapped(path: string, limit: number, what: string): Buffer {
   }
 }
 
+/** A terminal on stdin, checked without building process.stdin (node:tty and node:net are loaded only for a character device). */
+function stdinIsTerminal(): boolean {
+  try {
+    if (!fstatSync(0).isCharacterDevice()) return false;
+  } catch {
+    return false; // a closed stdin reads as empty below
+  }
+  return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(0);
+}
+
+/**
+ * Read stdin with plain read(2) calls: a record or payload is small, and
+ * building process.stdin (a net.Socket for a pipe, with the stream stack
+ * behind it) was a tenth of the start-up of cc-seal and cc-open (issue 7
+ * item 13). A non-blocking descriptor (EAGAIN) hands over to the stream for
+ * the rest; `complete` says whether end of input was reached.
+ */
+function readStdinSync(limit: number, what: string): { data: Buffer; complete: boolean } {
+  const buf = Buffer.alloc(Math.min(limit + 1, 64 * 1024));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') return { data: Buffer.concat(chunks, size), complete: false };
+      if (code === 'EOF' || code === 'EBADF') break; // a closed stdin is empty input
+      throw new CliError('ERR_READ', `cannot read input: ${describeSystemError(err)}`, EXIT.FAILURE);
+    }
+    if (n === 0) break;
+    size += n;
+    if (size > limit) throw tooBig(what, limit);
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return { data: Buffer.concat(chunks, size), complete: true };
+}
+
 function tooBig(what: string, limit: number) {
   return new CliError('ERR_INPUT_TOO_LARGE', `input too large: ${what} is limited to ${limit} bytes`, EXIT.FAILURE);
 }
 
-/** Collect a stream into one Buffer, failing as soon as it exceeds `limit`. */
-export function readStream(stream: NodeJS.ReadableStream, limit: number, what: string): Promise<Buffer> {
+/** Collect a stream into one Buffer (after `prefix`, already read), failing as soon as it exceeds `limit`. */
+export function readStream(stream: NodeJS.ReadableStream, limit: number, what: string, prefix?: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const chunks: Buffer[] = prefix ? [prefix] : [];
+    let size = prefix ? prefix.length : 0;
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {

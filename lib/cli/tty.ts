@@ -4,9 +4,18 @@
  * controlling terminal (cron, CI, ssh without -t) we never prompt.
  */
 import { openSync, closeSync, readSync, writeSync } from 'node:fs';
-import { ReadStream } from 'node:tty';
+import { createRequire } from 'node:module';
 import { CliError, EXIT } from './errors.ts';
 import { showUntrusted } from './untrusted-text.ts';
+
+/**
+ * node:tty, loaded when a prompt needs it: it pulls in node:net, a tenth of
+ * `node -e 0` that commands which never prompt should not pay (issue 7 item 13).
+ */
+function ttyReadStream(fd: number): import('node:tty').ReadStream {
+  const tty = createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
+  return new tty.ReadStream(fd);
+}
 
 /** Open the controlling terminal, or undefined when there is none. */
 export function openTty(): number | undefined {
@@ -63,7 +72,7 @@ export function promptTty(question: string, opts: { hidden?: boolean } = {}): Pr
     return Promise.resolve(Buffer.from(out));
   }
   return new Promise((resolve, reject) => {
-    const input = new ReadStream(fd);
+    const input = ttyReadStream(fd);
     input.setRawMode(true);
     let buf = Buffer.alloc(256);
     let len = 0;
@@ -141,7 +150,7 @@ export function askYesNo(question: string): Promise<boolean> {
   if (fd === undefined) return Promise.resolve(false);
   writeSync(fd, `${question} [y/N] `);
   return new Promise((resolve) => {
-    const input = new ReadStream(fd);
+    const input = ttyReadStream(fd);
     let line = '';
     const done = (answer: boolean) => {
       input.removeAllListeners('data');

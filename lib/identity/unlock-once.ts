@@ -17,6 +17,17 @@ import { passphraseSource } from './unlock.ts';
  * zero it sooner.
  */
 export async function unlockOnce(passphraseFd?: number): Promise<Buffer | undefined> {
+  const started = await startUnlock(passphraseFd);
+  return started && (await started.seed);
+}
+
+/**
+ * The first half of unlockOnce: the passphrase is asked for (or read) now,
+ * and Argon2id runs in the background; `seed` settles when it is done (or
+ * rejects on a wrong passphrase). Undefined when there is nothing to unlock.
+ * Lets the porcelain start work that needs no key meanwhile.
+ */
+export async function startUnlock(passphraseFd?: number): Promise<{ seed: Promise<Buffer> } | undefined> {
   let contents;
   try {
     contents = readKeyFile(keyFilePath());
@@ -25,12 +36,19 @@ export async function unlockOnce(passphraseFd?: number): Promise<Buffer | undefi
   }
   if (contents.kind !== 'encrypted') return undefined;
   const pass = await passphraseSource(passphraseFd)();
-  let seed: Buffer;
-  try {
-    seed = Buffer.from(await decryptSeed(contents, pass));
-  } finally {
-    pass.fill(0);
-  }
-  process.once('exit', () => seed.fill(0));
-  return seed;
+  const seed = decryptSeed(contents, pass).then(
+    (s) => {
+      pass.fill(0);
+      const copy = Buffer.from(s);
+      s.fill(0);
+      process.once('exit', () => copy.fill(0));
+      return copy;
+    },
+    (err) => {
+      pass.fill(0);
+      throw err;
+    },
+  );
+  seed.catch(() => {}); // awaited by the caller; not an unhandled rejection meanwhile
+  return { seed };
 }

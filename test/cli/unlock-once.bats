@@ -92,3 +92,28 @@ SH
   assert_failure 1
   assert_equal "${stderr_lines[0]}" "cc-key: error: cannot read the key from file descriptor 9 (CCKIT_KEY_FD): EBADF"
 }
+
+@test "the public key remembered from an unlock lets the lookup start during Argon2id; a wrong one is never trusted" {
+  run --separate-stderr bash -c "cd '$proj' && cc-handoff --ttl 600 --passphrase-fd 4 4< <(printf '%s' '$PASS')"
+  assert_success
+  run --separate-stderr bash -c "cc-pickup --print --wait 20 --passphrase-fd 4 4< <(printf '%s' '$PASS')"
+  assert_success
+  cache=$(find "$HOME" -name key-public.json)
+  [ -n "$cache" ]
+  [ "$(json_field pubkey < "$cache")" = "$PUB" ]
+  [ "$(stat -c %a "$cache")" = 600 ]
+  # A forged hint (another real key) for the same key file: the pickup still opens our own record.
+  other=$(HOME="$BATS_TEST_TMPDIR/other" XDG_CONFIG_HOME= XDG_STATE_HOME= cc-key init --no-passphrase >/dev/null && HOME="$BATS_TEST_TMPDIR/other" cc-key whoami | json_field pubkey)
+  [ -n "$other" ] && [ "$other" != "$PUB" ]
+  node -e 'const fs=require("fs");const j=JSON.parse(fs.readFileSync(process.argv[1]));j.pubkey=process.argv[2];fs.writeFileSync(process.argv[1],JSON.stringify(j))' "$cache" "$other"
+  run --separate-stderr bash -c "cc-pickup --print --wait 20 --passphrase-fd 4 4< <(printf '%s' '$PASS')"
+  assert_success
+  [ "$(printf '%s' "$output" | json_field handoff.from)" = "$PUB" ]
+  [ "$(printf '%s' "$output" | json_field handoff.payload.s)" = "$SID" ]
+  [ "$(json_field pubkey < "$cache")" = "$PUB" ]
+  # With the hint in place, a wrong passphrase is still the one error line.
+  run --separate-stderr bash -c "cc-pickup --print --wait 1 --passphrase-fd 4 4< <(printf 'wrong passphrase')"
+  assert_failure 4
+  assert_one_error cc-pickup
+  assert_equal "${stderr_lines[0]}" "cc-pickup: error: wrong passphrase for the key file"
+}
