@@ -120,19 +120,28 @@ run('cc-pickup', USAGE, async (args) => {
     const started = await startUnlock(passphraseFd);
     const hint = started && rememberedPublicKey(keyFilePath());
     let early: Promise<string> | undefined;
+    const abandon = new AbortController();
     if (started && hint) {
       // Its stderr is held back until the unlock is settled: a wrong passphrase is the one error then.
-      early = lookup(hint, 'pipe');
+      early = lookup(hint, 'pipe', abandon.signal);
       early.catch(() => {});
     }
     if (started) {
-      key = await started.seed;
+      try {
+        key = await started.seed;
+      } catch (err) {
+        abandon.abort(); // no lookup left running after a wrong passphrase
+        throw err;
+      }
       unlocked = true;
     }
     await unlock(); // a plaintext key (or none): nothing was started
     const me = key ? formatPubkey(identityFromSeed(key).publicKey) : await whoami('inherit');
     if (key) rememberPublicKey(keyFilePath(), me);
-    if (!early || hint !== me) return { from: me, recordText: await lookup(me) };
+    if (!early || hint !== me) {
+      abandon.abort();
+      return { from: me, recordText: await lookup(me) };
+    }
     try {
       return { from: me, recordText: await early };
     } catch (err) {
@@ -140,8 +149,8 @@ run('cc-pickup', USAGE, async (args) => {
       throw err;
     }
   };
-  const lookup = (pk: string, stderr: 'inherit' | 'pipe' = 'inherit') =>
-    pipeline([['cc-dht-get', pk, '--wait', String(wait), ...transport]], { key, stderr });
+  const lookup = (pk: string, stderr: 'inherit' | 'pipe' = 'inherit', signal?: AbortSignal) =>
+    pipeline([['cc-dht-get', pk, '--wait', String(wait), ...transport]], { key, stderr, signal });
   let from: string;
   let recordText: string;
   if (who !== undefined) {

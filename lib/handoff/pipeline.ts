@@ -64,6 +64,8 @@ export interface RunOptions {
   stderr?: 'inherit' | 'ignore' | 'pipe';
   /** File descriptors the stages inherit under the same numbers (--pin-fd N, --passphrase-fd N). */
   fds?: number[];
+  /** Aborting it kills the stages (work started early whose answer is no longer wanted). */
+  signal?: AbortSignal;
 }
 
 /** stdin and stdout piped; stderr as asked; fds passed on under their own numbers, nothing else. */
@@ -94,6 +96,7 @@ export async function pipeline(stages: string[][], opts: RunOptions = {}): Promi
     stdio: stdioFor(opts),
     env: { ...process.env, ...opts.env, PATH: `${binDir()}:${process.env.PATH ?? ''}`, ...(opts.key ? { [KEY_FD_ENV]: String(keyFdFor(opts)) } : {}) },
     ...(opts.key ? { spawn: spawnWithKey(opts.key, keyFdFor(opts)) } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   };
   const base = $(options);
   const procs = [];
