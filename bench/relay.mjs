@@ -3,8 +3,11 @@
 //   node --import tsx bench/relay.mjs [--samples 300] [--watchers 100] [--sessions 10] [--events 10000] [--only latency|fanout]
 //
 // 1. Event latency, host stdout line → remote client over HyperDHT, p50/p99,
-//    against a bare lib/net (hyperdht) stream between two nodes of the same
-//    testnet sending the same stamped lines. Target: p50 ≤ 1.5×.
+//    against a bare hyperdht echo between two nodes of the same testnet (the
+//    issue's reference: a stamped line sent, echoed back, timed on return).
+//    Target: p50 ≤ 1.5×. Also printed: a bare one-way stream of the same
+//    lines, which has neither the echo's second hop nor the relay's hop from
+//    claude's stdout pipe.
 // 2. Fan-out: SESSIONS sessions × WATCHERS watchers on a `cc-relay serve`
 //    process; one session emits EVENTS events, the others EVENTS/10. Every
 //    watcher must see every seq exactly once. Reports p99 latency against one
@@ -113,14 +116,30 @@ async function latency() {
   })();
   await all;
   await ch.close();
+
+  // The issue's reference: a bare echo between the same two nodes.
+  const echoKp = ephemeralKeyPair();
+  const echoSamples = [];
+  await a.listen(echoKp, { allow: () => true }, async (ech) => {
+    for await (const m of ech) await ech.send(m);
+  });
+  const ech = await b.dial(echoKp.publicKey, ephemeralKeyPair());
+  for (let i = 0; i < SAMPLES; i++) {
+    await ech.send({ type: 'assistant', message: { role: 'assistant', content: [{ type: 'text', text: `line ${i}` }] }, ts: now() });
+    const back = await ech.next(10000, 'the echo');
+    echoSamples.push(now() - back.ts);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await ech.close();
   await a.close();
   await b.close();
   await relay.close();
   await manager.shutdown(1000);
   await testnet.destroy();
   const r50 = pct(relaySamples, 50), r99 = pct(relaySamples, 99), b50 = pct(bareSamples, 50), b99 = pct(bareSamples, 99);
-  console.log(`event latency over HyperDHT (${SAMPLES} events): relay p50 ${f(r50)} ms p99 ${f(r99)} ms; bare stream p50 ${f(b50)} ms p99 ${f(b99)} ms`);
-  console.log(`  ratio p50 ${f(r50 / b50)}x (target <= 1.5x), p99 ${f(r99 / b99)}x`);
+  const e50 = pct(echoSamples, 50), e99 = pct(echoSamples, 99);
+  console.log(`event latency over HyperDHT (${SAMPLES} events): relay p50 ${f(r50)} ms p99 ${f(r99)} ms; bare echo p50 ${f(e50)} ms p99 ${f(e99)} ms; bare one-way stream p50 ${f(b50)} ms p99 ${f(b99)} ms`);
+  console.log(`  ratio to the bare echo: p50 ${f(r50 / e50)}x (target <= 1.5x), p99 ${f(r99 / e99)}x; to the one-way stream: p50 ${f(r50 / b50)}x, p99 ${f(r99 / b99)}x`);
 }
 
 // ---- 2 and 3: a cc-relay serve process on the unix socket ---------------------
