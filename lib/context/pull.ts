@@ -18,7 +18,8 @@ import { defaultInto, readReaderState, writeReaderState, type KnownFile, type Re
 import { readSpaceFile } from './space.ts';
 import { openStore, type Store } from './store.ts';
 import { objectKey, sha256hex } from './tags.ts';
-import { verifyLogs, type VerifiedBatch } from './verify-logs.ts';
+import { logItems, verifyLogs, type LogItem } from './verify-logs.ts';
+import { MAX_ANCESTORS } from './snapshot.ts';
 
 /** What a pull reports. */
 export interface PullResult {
@@ -35,23 +36,25 @@ export interface PullResult {
 
 /** The staging folder inside `into`, so renames stay on one file system. */
 const INCOMING = '.cckit-incoming-';
-const MAX_ANCESTORS = 64;
 
 /** A verified file version ready to apply. */
-interface Fetched {
+export interface Fetched {
   header: ObjectHeader;
   version: string;
   writer: string;
   time: number;
   staged: string | null;
+  /** Known ancestors (from a compaction snapshot). */
+  ancestors?: string[];
 }
 
-/** Open and check every object the new batches name that this key can read. */
-export async function fetchObjects(store: Store, access: Access, batches: VerifiedBatch[], stage: string | null): Promise<Fetched[]> {
-  const wanted = batches.flatMap((b) => b.body.entries.filter((e) => access.readKeys.has(e.z)).map((e) => ({ b, e })));
-  const local = await store.fetch([...new Set(wanted.map((w) => objectKey(w.e.o)))]);
-  return inPool(wanted, 16, async ({ b, e }, n): Promise<Fetched> => {
-    const who = formatPubkey(parsePubkey(b.head.writer));
+/** Open and check every object the items name that this key can read (into `stage`, or headers only when null). */
+export async function fetchObjects(store: Store, access: Access, items: LogItem[], stage: string | null): Promise<Fetched[]> {
+  const wanted = items.filter((it) => access.readKeys.has(it.entry.z));
+  const local = await store.fetch([...new Set(wanted.map((w) => objectKey(w.entry.o)))]);
+  return inPool(wanted, 16, async (it, n): Promise<Fetched> => {
+    const e = it.entry;
+    const who = formatPubkey(parsePubkey(it.writer));
     const p = local.get(objectKey(e.o));
     if (!p) throw notFound('ERR_CTX_WITHHELD', `object ${e.o.slice(0, 12)} written by ${who} is missing from the store (withheld)`, 'the store is withholding data; try again later');
     const secret = access.readKeys.get(e.z)?.get(e.e);
@@ -80,8 +83,18 @@ export async function fetchObjects(store: Store, access: Access, batches: Verifi
     if (zoneFor(access.policy.zones, path).id !== e.z) {
       throw authError('ERR_CTX_OUTSIDE_ZONE', `${who} wrote ${path} outside the zone it claimed`, 'the write was rejected');
     }
-    return { header, version: e.o, writer: b.head.writer, time: b.body.time, staged: header.deleted ? null : dest };
+    return { header, version: it.version, writer: it.writer, time: it.time, staged: header.deleted ? null : dest, ...(it.ancestors ? { ancestors: it.ancestors } : {}) };
   });
+}
+
+/** Every version a reader already has, current or ancestor (a snapshot entry among them needs no fetch). */
+export function knownVersions(files: Record<string, KnownFile>): Set<string> {
+  const s = new Set<string>();
+  for (const f of Object.values(files)) {
+    s.add(f.version);
+    for (const a of f.ancestors) s.add(a);
+  }
+  return s;
 }
 
 /** The name a conflicting version is kept under. */
@@ -106,8 +119,8 @@ export function plan(files: Record<string, KnownFile>, fetched: Fetched[]): { op
       ancestors: [],
     };
     if (cur && (cur.version === f.version || cur.ancestors.includes(f.version))) continue; // already have it or newer
-    if (!cur || cur.version === f.header.prev || (cur.deleted && f.header.prev === null)) {
-      known.ancestors = cur ? [cur.version, ...cur.ancestors].slice(0, MAX_ANCESTORS) : [];
+    if (!cur || cur.version === f.header.prev || (cur.deleted && f.header.prev === null) || f.ancestors?.includes(cur.version)) {
+      known.ancestors = f.ancestors ? f.ancestors.slice(0, MAX_ANCESTORS) : cur ? [cur.version, ...cur.ancestors].slice(0, MAX_ANCESTORS) : [];
       files[path] = known;
       ops.set(path, f.header.deleted ? null : f);
       continue;
@@ -161,7 +174,7 @@ export async function pull(opts: { owner: string; me: Identity; store?: string; 
     state.store = spec;
     state.into = into;
     const access = await loadAccess(store, space, owner, opts.me, state.policy_seq);
-    const { batches, positions } = await verifyLogs(store, access, state.writers);
+    const { batches, positions, snapshot } = await verifyLogs(store, access, state.writers, state.snapshot);
     if (opts.dht) {
       const { checkFresh, resolveFreshness } = await import('./freshness.ts');
       const record = await resolveFreshness(formatPubkey(owner), opts.log ?? (() => {}));
@@ -170,7 +183,10 @@ export async function pull(opts: { owner: string; me: Identity; store?: string; 
     }
     mkdirSync(into, { recursive: true, mode: 0o755 });
     stage = mkdtempSync(join(into, INCOMING));
-    const fetched = await fetchObjects(store, access, batches, stage);
+    // Snapshot entries this reader already has (it pulled before the compaction) need no fetch.
+    const have = knownVersions(state.files);
+    const items = logItems(batches, snapshot).filter((it) => !(it.ancestors && have.has(it.version)));
+    const fetched = await fetchObjects(store, access, items, stage);
     const { ops, conflicts } = plan(state.files, fetched);
     // Everything verified: now, and only now, touch the folder.
     const updated: string[] = [];
@@ -189,6 +205,7 @@ export async function pull(opts: { owner: string; me: Identity; store?: string; 
     }
     state.writers = positions;
     state.policy_seq = access.policy.seq;
+    if (access.policy.snapshot) state.snapshot = access.policy.snapshot;
     writeReaderState(ownerZ, state);
     return {
       owner: formatPubkey(owner),

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { inPool } from './pool.ts';
 import { randomBytes } from 'node:crypto';
 import { CliError, EXIT } from '../cli/errors.ts';
@@ -69,6 +69,14 @@ export class FolderStore implements Store {
 
   async remove(key: string): Promise<void> {
     rmSync(this.path(key), { force: true });
+  }
+
+  async removeMany(keys: string[]): Promise<void> {
+    try {
+      await inPool(keys, 16, (k) => rm(this.path(k), { force: true }));
+    } catch (err) {
+      throw storeError(this.root, err);
+    }
   }
 
   private staged = false;

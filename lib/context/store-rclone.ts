@@ -91,6 +91,19 @@ export class RcloneStore implements Store {
     if (r.code !== 0 && !NOT_FOUND.has(r.code)) throw this.fail('deletefile', r);
   }
 
+  async removeMany(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const dir = mkdtempSync(join(tmpdir(), 'cckit-rm-'));
+    try {
+      const list = join(dir, 'files');
+      writeFileSync(list, keys.map(checkKey).join('\n') + '\n');
+      const r = await runRclone(['delete', '--files-from-raw', list, this.remote]);
+      if (r.code !== 0 && !NOT_FOUND.has(r.code)) throw this.fail('delete', r);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   stageFile(): string {
     this.staging ??= mkdtempSync(join(tmpdir(), 'cckit-stage-'));
     return join(this.staging, `.tmp-${randomBytes(6).toString('hex')}`);

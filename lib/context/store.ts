@@ -20,6 +20,8 @@ export interface Store {
   list(prefix: string): Promise<string[]>;
   /** Remove a file if present. */
   remove(key: string): Promise<void>;
+  /** Remove many files (missing ones are fine): one bulk operation, not one per file. */
+  removeMany(keys: string[]): Promise<void>;
   /** A fresh local temporary file to write a new object to; pass it to `commit` afterwards. */
   stageFile(): string;
   /** Make staged objects visible in the store under their keys. */
