@@ -90,12 +90,13 @@ const RIGHTS = new Set(['r', 'w', 'rw']);
 run(NAME, USAGE, async (argv) => {
   const [sub, ...rest] = argv;
   if (sub === undefined) throw usageError('missing command', `run '${NAME} --help' for usage`);
-  const lib = await import('../../lib/context/admin.ts');
+  // The owner's commands only: push and pull do not load the compiler and the compaction.
+  const admin = () => import('../../lib/context/admin.ts');
   switch (sub) {
     case 'init': {
       const { flags, positionals } = parse(NAME, rest, { ...COMMON, store: { type: 'string' } }, { maxPositionals: 1 });
       if (!flags.store) throw usageError('init needs --store STORE', 'a folder path or rclone:REMOTE:PATH');
-      writeJson(await lib.init(resolve(positionals[0] ?? '.'), flags.store, await me(flags)));
+      writeJson(await (await admin()).init(resolve(positionals[0] ?? '.'), flags.store, await me(flags)));
       return;
     }
     case 'grant': {
@@ -103,13 +104,13 @@ run(NAME, USAGE, async (argv) => {
       if (positionals.length !== 3) throw usageError('grant needs NAME PATH r|w|rw', `for example: ${NAME} grant alice /notes r`);
       const [name, path, right] = positionals;
       if (!RIGHTS.has(right)) throw usageError(`bad right '${right}'`, 'a right is r, w or rw');
-      writeJson(await lib.grant(resolve(flags.dir ?? '.'), await me(flags), name, path, right as 'r' | 'w' | 'rw'));
+      writeJson(await (await admin()).grant(resolve(flags.dir ?? '.'), await me(flags), name, path, right as 'r' | 'w' | 'rw'));
       return;
     }
     case 'revoke': {
       const { flags, positionals } = parse(NAME, rest, { ...COMMON, dir: { type: 'string' }, reencrypt: { type: 'boolean' } }, { maxPositionals: 2 });
       if (positionals.length < 1) throw usageError('revoke needs NAME', `for example: ${NAME} revoke alice`);
-      writeJson(await lib.revoke(resolve(flags.dir ?? '.'), await me(flags), positionals[0], positionals[1], { reencrypt: !!flags.reencrypt }));
+      writeJson(await (await admin()).revoke(resolve(flags.dir ?? '.'), await me(flags), positionals[0], positionals[1], { reencrypt: !!flags.reencrypt }));
       return;
     }
     case 'push': {
