@@ -13,7 +13,7 @@ const NAME = 'cc-context';
 const USAGE = `Usage:
   cc-context init [DIR] --store STORE
   cc-context grant NAME PATH r|w|rw [--dir DIR]
-  cc-context revoke NAME [PATH] [--dir DIR]
+  cc-context revoke NAME [PATH] [--reencrypt] [--dir DIR]
   cc-context push [DIR] [--space OWNER] [--store STORE] [--dht]
   cc-context pull OWNER [--store STORE] [--into DIR] [--dht]
   cc-context status [DIR]
@@ -50,6 +50,9 @@ Commands:
 Options:
   --store STORE         a folder path or rclone:REMOTE:PATH
   --dir DIR             the owner's space folder (default .)
+  --reencrypt           revoke: also re-encrypt what the store holds under the new
+                        epoch and compact the logs, so no object there opens with a
+                        revoked key (what the peer already pulled stays theirs)
   --space OWNER         push: write into OWNER's space from DIR (a peer with w);
                         mail: use OWNER's space (default: the one in .)
   --thread ID           mail send: the conversation this message belongs to
@@ -87,12 +90,13 @@ const RIGHTS = new Set(['r', 'w', 'rw']);
 run(NAME, USAGE, async (argv) => {
   const [sub, ...rest] = argv;
   if (sub === undefined) throw usageError('missing command', `run '${NAME} --help' for usage`);
-  const lib = await import('../../lib/context/admin.ts');
+  // The owner's commands only: push and pull do not load the compiler and the compaction.
+  const admin = () => import('../../lib/context/admin.ts');
   switch (sub) {
     case 'init': {
       const { flags, positionals } = parse(NAME, rest, { ...COMMON, store: { type: 'string' } }, { maxPositionals: 1 });
       if (!flags.store) throw usageError('init needs --store STORE', 'a folder path or rclone:REMOTE:PATH');
-      writeJson(await lib.init(resolve(positionals[0] ?? '.'), flags.store, await me(flags)));
+      writeJson(await (await admin()).init(resolve(positionals[0] ?? '.'), flags.store, await me(flags)));
       return;
     }
     case 'grant': {
@@ -100,13 +104,13 @@ run(NAME, USAGE, async (argv) => {
       if (positionals.length !== 3) throw usageError('grant needs NAME PATH r|w|rw', `for example: ${NAME} grant alice /notes r`);
       const [name, path, right] = positionals;
       if (!RIGHTS.has(right)) throw usageError(`bad right '${right}'`, 'a right is r, w or rw');
-      writeJson(await lib.grant(resolve(flags.dir ?? '.'), await me(flags), name, path, right as 'r' | 'w' | 'rw'));
+      writeJson(await (await admin()).grant(resolve(flags.dir ?? '.'), await me(flags), name, path, right as 'r' | 'w' | 'rw'));
       return;
     }
     case 'revoke': {
-      const { flags, positionals } = parse(NAME, rest, { ...COMMON, dir: { type: 'string' } }, { maxPositionals: 2 });
+      const { flags, positionals } = parse(NAME, rest, { ...COMMON, dir: { type: 'string' }, reencrypt: { type: 'boolean' } }, { maxPositionals: 2 });
       if (positionals.length < 1) throw usageError('revoke needs NAME', `for example: ${NAME} revoke alice`);
-      writeJson(await lib.revoke(resolve(flags.dir ?? '.'), await me(flags), positionals[0], positionals[1]));
+      writeJson(await (await admin()).revoke(resolve(flags.dir ?? '.'), await me(flags), positionals[0], positionals[1], { reencrypt: !!flags.reencrypt }));
       return;
     }
     case 'push': {

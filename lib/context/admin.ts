@@ -11,10 +11,15 @@ import { formatPubkey, toZ32, type Identity } from '../identity/identity.ts';
 import { writeFileAtomic } from '../secure-file.ts';
 import { resolvePeer } from '../pair/peers.ts';
 import { normalizeSpacePath, parseAuthz, removeRules, setRule, type Right } from './authz.ts';
-import { checkNotOwner, compile, publishPolicy, resolveNames } from './compile.ts';
-import { emptyKeys, readOwnerKeys, writeOwnerKeys } from './owner-keys.ts';
-import { isSpace, metaDir, newSpaceId, readSpaceConfig, writeSpaceConfig, writeSpaceFile } from './space.ts';
-import { openStore } from './store.ts';
+import { checkNotOwner, compile, publishPolicy, resolveNames, type Compiled } from './compile.ts';
+import { checkOwnerView, stageCompaction, type CompactResult } from './compact.ts';
+import { emptyKeys, readOwnerKeys, writeOwnerKeys, type OwnerKeys } from './owner-keys.ts';
+import { loadAccess, metaRecipient, peerRecipient } from './policy.ts';
+import { readReaderState } from './reader-state.ts';
+import { isSpace, metaDir, newSpaceId, readIndex, readSpaceConfig, writeSpaceConfig, writeSpaceFile } from './space.ts';
+import { openStore, type Store } from './store.ts';
+import { writerTag } from './tags.ts';
+import type { ChainPositions } from './verify-logs.ts';
 
 const AUTHZ_TEMPLATE = `# Who may read (r) and write (w) which path of this space (svn authz style).
 # [/path] sections; NAME = r|w|rw (a peer name or pk:…); * = every peer named in this file.
@@ -37,9 +42,11 @@ export interface AdminResult {
   policy_seq: number;
   zones: { path: string; epoch: number; readers: string[]; writers: string[] }[];
   revoked?: string[];
+  /** revoke --reencrypt: what the compaction did. */
+  reencrypt?: CompactResult;
 }
 
-async function recompile(dir: string, me: Identity, authz: string): Promise<AdminResult> {
+async function recompile(dir: string, me: Identity, authz: string, opts: { reencrypt?: boolean } = {}): Promise<AdminResult> {
   const cfg = readSpaceConfig(dir);
   if (cfg.role !== 'owner' || cfg.owner !== formatPubkey(me.publicKey)) {
     throw new CliError('ERR_NOT_OWNER', `only the owner (${cfg.owner}) can change who has access`, EXIT.AUTH);
@@ -52,10 +59,17 @@ async function recompile(dir: string, me: Identity, authz: string): Promise<Admi
   for (const z of names.values()) checkNotOwner(z, ownerZ);
   const c = compile({ authz, names, keys, owner: ownerZ, space: cfg.space, now: Math.floor(Date.now() / 1000) });
   const store = await openStore(cfg.store);
+  let compacted: CompactResult | undefined;
   try {
+    // Re-encrypt before anything is published: a failure here leaves only unreferenced new objects behind.
+    const staged = opts.reencrypt ? await stageReencrypt(dir, store, me, keys, c) : undefined;
     // Keys first: a crash after publishing must not lose the epoch secrets the store now refers to.
     writeOwnerKeys(f.keys, c.keys);
     await publishPolicy(store, c, me);
+    if (staged) {
+      const pruned = await staged.prune();
+      compacted = { snapshot: staged.ref.seq, files: staged.body.entries.length, reencrypted: staged.reencrypted, deleted_objects: pruned.objects, deleted_batches: pruned.batches };
+    }
   } finally {
     await store.release();
   }
@@ -75,7 +89,35 @@ async function recompile(dir: string, me: Identity, authz: string): Promise<Admi
       writers: z.writers.map(show),
     })),
     ...(c.removed.length ? { revoked: c.removed.map((z) => `pk:${z}`) } : {}),
+    ...(compacted ? { reencrypt: compacted } : {}),
   };
+}
+
+/** revoke --reencrypt: stage the re-encrypted objects and the snapshot; the policy `c` is made to name it. */
+async function stageReencrypt(dir: string, store: Store, me: Identity, before: OwnerKeys, c: Compiled) {
+  const ownerZ = toZ32(me.publicKey);
+  const access = await loadAccess(store, c.policy.space, me.publicKey, me);
+  checkOwnerView(access, before.policy_seq);
+  // What this machine saw reach the store (its own pushes, its own pulls): the store may not be behind it.
+  const atLeast: ChainPositions = { ...(readReaderState(ownerZ)?.space === c.policy.space ? readReaderState(ownerZ)!.writers : {}) };
+  const index = readIndex(dir);
+  if (index.seq > 0) {
+    const wtag = writerTag(c.policy.space, ownerZ, index.device);
+    if ((atLeast[wtag]?.seq ?? 0) < index.seq) atLeast[wtag] = { seq: index.seq, hash: index.hash!, writer: ownerZ };
+  }
+  const staged = await stageCompaction({
+    store,
+    access,
+    next: c.policy,
+    owner: me,
+    recipients: [metaRecipient(c.policy), peerRecipient(ownerZ)],
+    atLeast,
+    scratch: metaDir(dir),
+    now: Math.floor(Date.now() / 1000),
+  });
+  c.policy.snapshot = staged.ref;
+  c.keys.snapshot = staged.ref;
+  return staged;
 }
 
 /** Make `dir` a space owned by `me` on `storeSpec`. */
@@ -112,8 +154,12 @@ export async function grant(dir: string, me: Identity, name: string, path: strin
   return recompile(dir, me, setRule(readAuthz(dir), normalizeSpacePath(path), name, right));
 }
 
-/** `revoke NAME [PATH]`: remove NAME's lines (matched by key, so a pk: also removes its peer name). */
-export async function revoke(dir: string, me: Identity, name: string, path?: string): Promise<AdminResult> {
+/**
+ * `revoke NAME [PATH] [--reencrypt]`: remove NAME's lines (matched by key, so a pk: also removes its
+ * peer name). With `reencrypt`, also rewrite the current content under the new epochs and compact the
+ * logs; it may be run again for a peer already revoked (to finish or to re-encrypt after a plain revoke).
+ */
+export async function revoke(dir: string, me: Identity, name: string, path?: string, opts: { reencrypt?: boolean } = {}): Promise<AdminResult> {
   const target = toZ32(await resolvePeer(name));
   let text = readAuthz(dir);
   const names = await resolveNames(parseAuthz(text), resolvePeer);
@@ -124,6 +170,8 @@ export async function revoke(dir: string, me: Identity, name: string, path?: str
     text = r.text;
     removed += r.removed;
   }
-  if (removed === 0) throw new CliError('ERR_CTX_NO_RULE', `${name} has no rule${path ? ` in [${normalizeSpacePath(path)}]` : ''}`, EXIT.NOT_FOUND);
-  return recompile(dir, me, text);
+  if (removed === 0 && !(opts.reencrypt && readOwnerKeys(files(dir).keys).revoked.includes(target))) {
+    throw new CliError('ERR_CTX_NO_RULE', `${name} has no rule${path ? ` in [${normalizeSpacePath(path)}]` : ''}`, EXIT.NOT_FOUND);
+  }
+  return recompile(dir, me, text, opts);
 }

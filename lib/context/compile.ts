@@ -93,6 +93,7 @@ export function compile(opts: { authz: string; names: Map<string, string>; keys:
       (keys.retired ??= {})[zp] = retired;
       return { id: z.id, path: zp, epoch: cur.epoch, recipient: publicOfSecret(cur.secret), writers, ...(Object.keys(retired).length ? { retired } : {}) };
     }),
+    ...(keys.snapshot ? { snapshot: keys.snapshot } : {}),
   };
   const grants: GrantBody[] = members.map((peer) => ({
     v: 1,

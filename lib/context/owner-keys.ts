@@ -27,6 +27,8 @@ export interface OwnerKeys {
   /** zone path → writers at the last compile, and writers removed since (→ the policy seq that removed them). */
   writers?: Record<string, string[]>;
   retired?: Record<string, Record<string, number>>;
+  /** The latest compaction snapshot, named by every later policy. */
+  snapshot?: { seq: number; hash: string };
 }
 
 /** A fresh epoch key. */

@@ -12,6 +12,7 @@ import { x25519PublicOf } from '../identity/ed25519.ts';
 import { checkSigner, openDoc } from './sealed-doc.ts';
 import { grantTag } from './tags.ts';
 import type { Store } from './store.ts';
+import type { SnapshotRef } from './snapshot.ts';
 
 /** A zone as the policy describes it. */
 export interface PolicyZone {
@@ -34,6 +35,8 @@ export interface PolicyBody {
   meta_epoch: number;
   meta_recipient: string;
   zones: PolicyZone[];
+  /** The latest compaction (revoke --reencrypt): readers take the log up to its cut from it. */
+  snapshot?: SnapshotRef;
 }
 
 /** The signed grant body for one peer. */

@@ -5,20 +5,21 @@
  * their own and remember where each chain stood. A failure leaves the
  * folder and the state exactly as they were.
  */
-import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, lstatSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rename, rmSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { authError, notFound, usageError } from '../cli/errors.ts';
 import { fingerprint, formatPubkey, parsePubkey, toZ32, type Identity } from '../identity/identity.ts';
 import { normalizeSpacePath } from './authz.ts';
-import { hashFile, openObject, openObjectBytes, SMALL_OBJECT, type ObjectHeader } from './objects.ts';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { hashFile, openObject, SMALL_OBJECT, type ObjectHeader } from './objects.ts';
+import { runObjectJob, type OpenDone, type OpenJob } from './object-jobs.ts';
 import { inPool } from './pool.ts';
 import { loadAccess, zoneFor, type Access } from './policy.ts';
 import { defaultInto, readReaderState, writeReaderState, type KnownFile, type ReaderState } from './reader-state.ts';
 import { readSpaceFile } from './space.ts';
 import { openStore, type Store } from './store.ts';
-import { objectKey, sha256hex } from './tags.ts';
-import { verifyLogs, type VerifiedBatch } from './verify-logs.ts';
+import { objectKey } from './tags.ts';
+import { logItems, verifyLogs, type LogItem } from './verify-logs.ts';
+import { MAX_ANCESTORS } from './snapshot.ts';
 
 /** What a pull reports. */
 export interface PullResult {
@@ -35,38 +36,58 @@ export interface PullResult {
 
 /** The staging folder inside `into`, so renames stay on one file system. */
 const INCOMING = '.cckit-incoming-';
-const MAX_ANCESTORS = 64;
 
 /** A verified file version ready to apply. */
-interface Fetched {
+export interface Fetched {
   header: ObjectHeader;
   version: string;
   writer: string;
   time: number;
   staged: string | null;
+  /** Known ancestors (from a compaction snapshot). */
+  ancestors?: string[];
+  /** The staged file was created 0444 already. */
+  readOnly?: boolean;
 }
 
-/** Open and check every object the new batches name that this key can read. */
-export async function fetchObjects(store: Store, access: Access, batches: VerifiedBatch[], stage: string | null): Promise<Fetched[]> {
-  const wanted = batches.flatMap((b) => b.body.entries.filter((e) => access.readKeys.has(e.z)).map((e) => ({ b, e })));
-  const local = await store.fetch([...new Set(wanted.map((w) => objectKey(w.e.o)))]);
-  return inPool(wanted, 16, async ({ b, e }, n): Promise<Fetched> => {
-    const who = formatPubkey(parsePubkey(b.head.writer));
+/** Open and check every object the items name that this key can read (into `stage`, or headers only when null). */
+export async function fetchObjects(store: Store, access: Access, items: LogItem[], stage: string | null): Promise<Fetched[]> {
+  const wanted = items.filter((it) => access.readKeys.has(it.entry.z));
+  const local = await store.fetch([...new Set(wanted.map((w) => objectKey(w.entry.o)))]);
+  return fetchEach(wanted, local, async (job: OpenJob): Promise<OpenDone> => runObjectJob(job), access, stage);
+}
+
+/** Largest stored object read whole (SMALL_OBJECT of plaintext plus age and padding overhead). */
+const SMALL_STORED = SMALL_OBJECT + 64 * 1024;
+
+async function fetchEach(wanted: LogItem[], local: Map<string, string>, open: (job: OpenJob) => Promise<OpenDone>, access: Access, stage: string | null): Promise<Fetched[]> {
+  return inPool(wanted, 16, async (it, n): Promise<Fetched> => {
+    const e = it.entry;
+    const who = () => formatPubkey(parsePubkey(it.writer)); // only for messages: checking a key costs a field inversion
     const p = local.get(objectKey(e.o));
-    if (!p) throw notFound('ERR_CTX_WITHHELD', `object ${e.o.slice(0, 12)} written by ${who} is missing from the store (withheld)`, 'the store is withholding data; try again later');
+    const withheld = () => notFound('ERR_CTX_WITHHELD', `object ${e.o.slice(0, 12)} written by ${who()} is missing from the store (withheld)`, 'the store is withholding data; try again later');
+    if (!p) throw withheld();
     const secret = access.readKeys.get(e.z)?.get(e.e);
     if (!secret) throw authError('ERR_CTX_EPOCH', `no key for epoch ${e.e} of a zone (object ${e.o.slice(0, 12)})`);
     const dest = stage ? join(stage, String(n)) : null;
     const what = `object ${e.o.slice(0, 12)}`;
     const mismatch = () => authError('ERR_CTX_OBJECT', `object ${e.o.slice(0, 12)} does not match its name (modified or swapped)`, 'the store tampered with it');
     let header: ObjectHeader;
-    if ((await stat(p)).size <= SMALL_OBJECT + 64 * 1024) {
-      const data = await readFile(p);
-      if (sha256hex(data) !== e.o) throw mismatch();
-      const o = openObjectBytes(data, [secret], what);
-      header = o.header;
-      if (dest && !header.deleted) await writeFile(dest, o.content, { flag: 'wx', mode: 0o600 });
+    let readOnly = false;
+    let staged: string | null = dest;
+    if (e.n <= SMALL_STORED) {
+      const job = { kind: 'open' as const, path: p, hash: e.o, secret, dest, what };
+      try {
+        const o = await open(job);
+        header = o.header;
+        staged = o.dest;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw withheld();
+        throw err;
+      }
+      readOnly = true;
     } else {
+      if (!existsSync(p)) throw withheld();
       if (hashFile(p) !== e.o) throw mismatch();
       header = openObject(p, [secret], dest, what);
     }
@@ -78,10 +99,20 @@ export async function fetchObjects(store: Store, access: Access, batches: Verifi
     }
     if (path !== header.path || path === '/' || path.split('/')[1].startsWith(INCOMING)) throw authError('ERR_CTX_OBJECT', `object ${e.o.slice(0, 12)} names a bad path`);
     if (zoneFor(access.policy.zones, path).id !== e.z) {
-      throw authError('ERR_CTX_OUTSIDE_ZONE', `${who} wrote ${path} outside the zone it claimed`, 'the write was rejected');
+      throw authError('ERR_CTX_OUTSIDE_ZONE', `${who()} wrote ${path} outside the zone it claimed`, 'the write was rejected');
     }
-    return { header, version: e.o, writer: b.head.writer, time: b.body.time, staged: header.deleted ? null : dest };
+    return { header, version: it.version, writer: it.writer, time: it.time, staged: header.deleted ? null : staged, readOnly, ...(it.ancestors ? { ancestors: it.ancestors } : {}) };
   });
+}
+
+/** Every version a reader already has, current or ancestor (a snapshot entry among them needs no fetch). */
+export function knownVersions(files: Record<string, KnownFile>): Set<string> {
+  const s = new Set<string>();
+  for (const f of Object.values(files)) {
+    s.add(f.version);
+    for (const a of f.ancestors) s.add(a);
+  }
+  return s;
 }
 
 /** The name a conflicting version is kept under. */
@@ -106,8 +137,8 @@ export function plan(files: Record<string, KnownFile>, fetched: Fetched[]): { op
       ancestors: [],
     };
     if (cur && (cur.version === f.version || cur.ancestors.includes(f.version))) continue; // already have it or newer
-    if (!cur || cur.version === f.header.prev || (cur.deleted && f.header.prev === null)) {
-      known.ancestors = cur ? [cur.version, ...cur.ancestors].slice(0, MAX_ANCESTORS) : [];
+    if (!cur || cur.version === f.header.prev || (cur.deleted && f.header.prev === null) || f.ancestors?.includes(cur.version)) {
+      known.ancestors = f.ancestors ? f.ancestors.slice(0, MAX_ANCESTORS) : cur ? [cur.version, ...cur.ancestors].slice(0, MAX_ANCESTORS) : [];
       files[path] = known;
       ops.set(path, f.header.deleted ? null : f);
       continue;
@@ -122,10 +153,12 @@ export function plan(files: Record<string, KnownFile>, fetched: Fetched[]): { op
   return { ops, conflicts };
 }
 
-function ensureDirs(into: string, rel: string): void {
+function ensureDirs(into: string, rel: string, made: Set<string>): void {
   let cur = into;
   for (const part of rel.split('/').slice(1, -1)) {
     cur = join(cur, part);
+    if (made.has(cur)) continue;
+    made.add(cur);
     let st;
     try {
       st = lstatSync(cur);
@@ -155,13 +188,13 @@ export async function pull(opts: { owner: string; me: Identity; store?: string; 
     const space = await readSpaceFile(store, owner);
     const sameSpace = prev && prev.space === space;
     const state: ReaderState = sameSpace
-      ? JSON.parse(JSON.stringify(prev))
+      ? prev // changed in memory only; saved as the very last step, when everything checked
       : { v: 1, owner: ownerZ, space, store: spec, into, policy_seq: 0, writers: {}, files: {} };
     if (prev && !sameSpace && !opts.store) throw authError('ERR_CTX_SWAPPED', 'the store now holds another space than the one pulled before', 'the store was swapped; pass --store to start over deliberately');
     state.store = spec;
     state.into = into;
     const access = await loadAccess(store, space, owner, opts.me, state.policy_seq);
-    const { batches, positions } = await verifyLogs(store, access, state.writers);
+    const { batches, positions, snapshot } = await verifyLogs(store, access, state.writers, state.snapshot);
     if (opts.dht) {
       const { checkFresh, resolveFreshness } = await import('./freshness.ts');
       const record = await resolveFreshness(formatPubkey(owner), opts.log ?? (() => {}));
@@ -170,25 +203,33 @@ export async function pull(opts: { owner: string; me: Identity; store?: string; 
     }
     mkdirSync(into, { recursive: true, mode: 0o755 });
     stage = mkdtempSync(join(into, INCOMING));
-    const fetched = await fetchObjects(store, access, batches, stage);
+    // Snapshot entries this reader already has (it pulled before the compaction) need no fetch.
+    const have = knownVersions(state.files);
+    const items = logItems(batches, snapshot).filter((it) => !(it.ancestors && have.has(it.version)));
+    const fetched = await fetchObjects(store, access, items, stage);
     const { ops, conflicts } = plan(state.files, fetched);
     // Everything verified: now, and only now, touch the folder.
     const updated: string[] = [];
     const deleted: string[] = [];
+    const made = new Set<string>();
+    const moves: { from: string; to: string }[] = [];
     for (const [path, f] of ops) {
       const target = join(into, path);
-      ensureDirs(into, path);
+      ensureDirs(into, path, made);
       if (f === null) {
         rmSync(target, { force: true });
         deleted.push(path);
       } else {
-        chmodSync(f.staged!, 0o444); // read-only, never executable: nothing from a peer runs by accident
-        renameSync(f.staged!, target);
+        if (!f.readOnly) chmodSync(f.staged!, 0o444); // read-only, never executable: nothing from a peer runs by accident
+        moves.push({ from: f.staged!, to: target });
         updated.push(path);
       }
     }
+    // Distinct targets, their folders made: the renames may run side by side on the thread pool.
+    await inPool(moves, 16, (m) => new Promise<void>((res, rej) => rename(m.from, m.to, (err) => (err ? rej(err) : res()))));
     state.writers = positions;
     state.policy_seq = access.policy.seq;
+    if (access.policy.snapshot) state.snapshot = access.policy.snapshot;
     writeReaderState(ownerZ, state);
     return {
       owner: formatPubkey(owner),

@@ -10,11 +10,11 @@ import { loadAccess, metaRecipient, zoneFor } from './policy.ts';
 import { findChanges, type Change } from './scan.ts';
 import { readIndex, readSpaceConfig, readSpaceFile, writeIndex } from './space.ts';
 import { openStore } from './store.ts';
-import { readFile, writeFile } from 'node:fs/promises';
+import { runObjectJob, type SealDone } from './object-jobs.ts';
 import { rmSync } from 'node:fs';
-import { hashFile, sealObject, sealObjectBytes, SMALL_OBJECT } from './objects.ts';
+import { hashFile, sealObject, SMALL_OBJECT } from './objects.ts';
 import { inPool } from './pool.ts';
-import { objectKey, sha256hex, writerTag } from './tags.ts';
+import { objectKey, writerTag } from './tags.ts';
 import { appendBatch, checkHead, type BatchEntry } from './writer-log.ts';
 import { readReaderState } from './reader-state.ts';
 
@@ -70,42 +70,50 @@ export async function push(dir: string, me: Identity, opts: { minPolicySeq?: num
     const entries: BatchEntry[] = [];
     const versions = new Map<string, string>();
     let bytes = 0;
-    // Small files: read, seal and write several at a time (I/O latency bound); large ones streamed, one by one.
-    const sealOne = async (c: Change): Promise<{ key: string; path: string; entry: BatchEntry }> => {
+    // Small files: read, seal and put several at a time (latency bound); large ones streamed through a staged file.
+    const changed = (c: Change) => new CliError('ERR_CTX_FILE_CHANGED', `${c.path} changed while it was being pushed`, EXIT.FAILURE, 'run cc-context push again');
+    const sealOne = async (c: Change): Promise<{ key: string; path: string | null; entry: BatchEntry }> => {
       const zone = zoneFor(access.policy.zones, c.path);
       const prev = index.files[c.path]?.version ?? pulled?.files[c.path]?.version ?? null;
       const recipient = Buffer.from(zone.recipient, 'base64');
+      const header = () => ({ path: c.path, size: c.size, mtime: c.mtime, sha256: c.sha256, prev, ...(c.kind === 'deleted' ? { deleted: true } : {}) });
+      if (c.local === null || c.size <= SMALL_OBJECT) {
+        let o: SealDone;
+        try {
+          const job = { kind: 'seal' as const, local: c.local, header: header(), recipient };
+          // Straight into the store's folder (or the upload staging), no copy through the store API.
+          o = runObjectJob({ ...job, outRoot });
+        } catch (err) {
+          if (err instanceof CliError) throw err;
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') throw changed(c); // gone since the scan
+          throw new CliError('ERR_STORE', `${c.path}: ${(err as Error).message}`, EXIT.FAILURE);
+        }
+        c.sha256 = o.sha256;
+        const key = objectKey(o.hash);
+        put.push(key);
+        if (o.data) await store.putObject(key, o.data);
+        return { key, path: null, entry: { z: zone.id, e: zone.epoch, o: o.hash, n: o.size } };
+      }
       const tmp = store.stageFile();
       temps.push(tmp);
-      let hash: string;
-      let size: number;
-      const small = c.local === null || c.size <= SMALL_OBJECT;
-      const content = small && c.local !== null ? await readFile(c.local) : null;
-      if (c.local !== null && c.sha256 === '') c.sha256 = content ? sha256hex(content) : hashFile(c.local);
-      const header = { path: c.path, size: c.size, mtime: c.mtime, sha256: c.sha256, prev, ...(c.kind === 'deleted' ? { deleted: true } : {}) };
-      if (small) {
-        if (content && (content.length !== c.size || sha256hex(content) !== c.sha256)) {
-          throw new CliError('ERR_CTX_FILE_CHANGED', `${c.path} changed while it was being pushed`, EXIT.FAILURE, 'run cc-context push again');
-        }
-        const o = sealObjectBytes(content, header, recipient);
-        await writeFile(tmp, o.data, { flag: 'wx' });
-        hash = o.hash;
-        size = o.data.length;
-      } else {
-        ({ hash, size } = sealObject(c.local, header, recipient, tmp));
-      }
+      if (c.sha256 === '') c.sha256 = hashFile(c.local);
+      const { hash, size } = sealObject(c.local, header(), recipient, tmp);
       return { key: objectKey(hash), path: tmp, entry: { z: zone.id, e: zone.epoch, o: hash, n: size } };
     };
-    let sealed: { key: string; path: string; entry: BatchEntry }[];
+    let sealed: { key: string; path: string | null; entry: BatchEntry }[];
     const temps: string[] = [];
+    const put: string[] = [];
+    const outRoot = store.objectRoot();
     try {
       sealed = await inPool(changes, IO_PARALLEL, sealOne);
     } catch (err) {
-      for (const t of temps) rmSync(t, { force: true }); // nothing half-made is left in the store
+      // Nothing half-made is left in the store.
+      for (const t of temps) rmSync(t, { force: true });
+      await store.removeMany(put).catch(() => {});
       throw err;
     }
     for (const [i, c] of changes.entries()) {
-      staged.push({ key: sealed[i].key, path: sealed[i].path });
+      if (sealed[i].path !== null) staged.push({ key: sealed[i].key, path: sealed[i].path! });
       entries.push(sealed[i].entry);
       versions.set(c.path, sealed[i].entry.o);
       bytes += sealed[i].entry.n;
@@ -121,7 +129,8 @@ export async function push(dir: string, me: Identity, opts: { minPolicySeq?: num
       paths: changes.map((c) => ({ path: c.path, change: c.kind })),
     };
     if (changes.length > 0) {
-      await store.commit(staged);
+      store.putDone(put);
+      await store.commit(staged); // the large objects (and, on a remote, the small ones put so far)
       const seq = index.seq + 1;
       const hash = await appendBatch(
         store,
@@ -136,8 +145,11 @@ export async function push(dir: string, me: Identity, opts: { minPolicySeq?: num
       }
       result.seq = seq;
     }
-    index.policy_seq = access.policy.seq;
-    writeIndex(dir, index);
+    // Nothing pushed, no new mtimes, same policy: the index on disk is already right (it is 200 bytes a file).
+    if (changes.length > 0 || touched.size > 0 || index.policy_seq !== access.policy.seq) {
+      index.policy_seq = access.policy.seq;
+      writeIndex(dir, index);
+    }
     if (opts.dht && meZ === toZ32(owner) && index.hash) {
       const { freshnessValue, publishFreshness } = await import('./freshness.ts');
       result.freshness = freshnessValue(space, index.seq, index.hash);

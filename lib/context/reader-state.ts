@@ -33,6 +33,8 @@ export interface ReaderState {
   policy_seq: number;
   writers: Record<string, { seq: number; hash: string; writer: string }>;
   files: Record<string, KnownFile>;
+  /** The compaction snapshot last applied (revoke --reencrypt). */
+  snapshot?: { seq: number; hash: string };
 }
 
 /** The folder for one owner's pulled space. */

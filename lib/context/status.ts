@@ -10,7 +10,8 @@ import { findChanges, walk } from './scan.ts';
 import { readIndex, readSpaceConfig, readSpaceFile } from './space.ts';
 import { openStore } from './store.ts';
 import { objectKey } from './tags.ts';
-import { verifyLogs } from './verify-logs.ts';
+import { logItems, verifyLogs } from './verify-logs.ts';
+import { checkSnapshotRef } from './snapshot.ts';
 import { authError, notFound } from '../cli/errors.ts';
 
 /** The local state of a working folder: no network. */
@@ -55,30 +56,30 @@ export async function log(opts: { owner: string; me: Identity; store?: string })
   try {
     const space = await readSpaceFile(store, owner);
     const access = await loadAccess(store, space, owner, opts.me, prev?.space === space ? prev.policy_seq : 0);
-    const { batches } = await verifyLogs(store, access, prev?.space === space ? {} : {});
+    const { batches, positions, snapshot } = await verifyLogs(store, access, {});
     if (prev?.space === space) {
       // A full read must still end where the last pull stood: no rollback hides behind a from-scratch read.
+      checkSnapshotRef(access.policy, prev.snapshot);
       for (const [wtag, k] of Object.entries(prev.writers)) {
-        const last = batches.filter((b) => b.head.wtag === wtag).pop();
-        if (!last || last.body.seq < k.seq) throw authError('ERR_CTX_ROLLBACK', `the log of writer ${formatPubkey(parsePubkey(k.writer))} went back`);
+        if ((positions[wtag]?.seq ?? 0) < k.seq) throw authError('ERR_CTX_ROLLBACK', `the log of writer ${formatPubkey(parsePubkey(k.writer))} went back`);
       }
     }
-    const readable = batches.flatMap((b) => b.body.entries.filter((e) => access.readKeys.has(e.z)).map((e) => objectKey(e.o)));
+    const items = logItems(batches, snapshot);
+    const readable = items.filter((it) => access.readKeys.has(it.entry.z)).map((it) => objectKey(it.entry.o));
     const local = await store.fetch([...new Set(readable)]);
     const lines: LogLine[] = [];
-    for (const b of batches) {
-      for (const e of b.body.entries) {
-        const line: LogLine = { writer: formatPubkey(parsePubkey(b.head.writer)), seq: b.body.seq, time: b.body.time, version: e.o };
-        const p = local.get(objectKey(e.o));
-        const secret = access.readKeys.get(e.z)?.get(e.e);
-        if (p && secret && hashFile(p) === e.o) {
-          const h = openObject(p, [secret], null, `object ${e.o.slice(0, 12)}`);
-          line.path = h.path;
-          line.change = h.deleted ? 'delete' : 'write';
-          line.size = h.size;
-        }
-        lines.push(line);
+    for (const it of items) {
+      const e = it.entry;
+      const line: LogLine = { writer: formatPubkey(parsePubkey(it.writer)), seq: it.seq, time: it.time, version: it.version };
+      const p = local.get(objectKey(e.o));
+      const secret = access.readKeys.get(e.z)?.get(e.e);
+      if (p && secret && hashFile(p) === e.o) {
+        const h = openObject(p, [secret], null, `object ${e.o.slice(0, 12)}`);
+        line.path = h.path;
+        line.change = h.deleted ? 'delete' : 'write';
+        line.size = h.size;
       }
+      lines.push(line);
     }
     return lines.sort((a, b) => a.time - b.time || (a.writer < b.writer ? -1 : 1) || a.seq - b.seq);
   } finally {

@@ -91,20 +91,54 @@ export class RcloneStore implements Store {
     if (r.code !== 0 && !NOT_FOUND.has(r.code)) throw this.fail('deletefile', r);
   }
 
+  async removeMany(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const dir = mkdtempSync(join(tmpdir(), 'cckit-rm-'));
+    try {
+      const list = join(dir, 'files');
+      writeFileSync(list, keys.map(checkKey).join('\n') + '\n');
+      const r = await runRclone(['delete', '--files-from-raw', list, this.remote]);
+      if (r.code !== 0 && !NOT_FOUND.has(r.code)) throw this.fail('delete', r);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  private put: string[] = [];
+
+  /** Small objects wait in the staging folder under their keys and go up with the next commit. */
+  async putObject(key: string, data: Uint8Array): Promise<void> {
+    this.staging ??= mkdtempSync(join(tmpdir(), 'cckit-stage-'));
+    const p = join(this.staging, checkKey(key));
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, data);
+    this.put.push(key);
+  }
+
+  objectRoot(): string {
+    this.staging ??= mkdtempSync(join(tmpdir(), 'cckit-stage-'));
+    return this.staging; // the writer makes a missing o/aa folder as it needs it
+  }
+
+  putDone(keys: string[]): void {
+    this.put.push(...keys.map(checkKey));
+  }
+
   stageFile(): string {
     this.staging ??= mkdtempSync(join(tmpdir(), 'cckit-stage-'));
     return join(this.staging, `.tmp-${randomBytes(6).toString('hex')}`);
   }
 
   async commit(staged: { key: string; path: string }[]): Promise<void> {
-    if (staged.length === 0 || !this.staging) return;
+    if ((staged.length === 0 && this.put.length === 0) || !this.staging) return;
     for (const s of staged) {
       const p = join(this.staging, checkKey(s.key));
       mkdirSync(dirname(p), { recursive: true });
       renameSync(s.path, p);
     }
     const list = join(this.staging, '.files');
-    writeFileSync(list, staged.map((s) => s.key).join('\n') + '\n');
+    writeFileSync(list, [...staged.map((s) => s.key), ...this.put].join('\n') + '\n');
+    this.put = [];
     const r = await runRclone(['copy', '--no-traverse', '--files-from-raw', list, this.staging, this.remote]);
     if (r.code !== 0) throw this.fail('copy', r);
     rmSync(this.staging, { recursive: true, force: true });

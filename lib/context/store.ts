@@ -20,6 +20,22 @@ export interface Store {
   list(prefix: string): Promise<string[]>;
   /** Remove a file if present. */
   remove(key: string): Promise<void>;
+  /** Remove many files (missing ones are fine): one bulk operation, not one per file. */
+  removeMany(keys: string[]): Promise<void>;
+  /**
+   * Put a small object held in memory under its key (its name is the hash of these bytes). It is
+   * visible at the latest after `commit`; until a batch names it, nobody reads it, so a folder
+   * store writes it in place (no temp and rename per object).
+   */
+  putObject(key: string, data: Uint8Array): Promise<void>;
+  /**
+   * A local folder that worker threads may write small objects into directly: key `o/aa/HASH`
+   * goes to `ROOT/o/aa/HASH` (whoever writes makes a missing `o/aa` folder). Report what was
+   * written with `putDone` before `commit`.
+   */
+  objectRoot(): string;
+  /** Objects written under `objectRoot` (they go up with the next `commit`). */
+  putDone(keys: string[]): void;
   /** A fresh local temporary file to write a new object to; pass it to `commit` afterwards. */
   stageFile(): string;
   /** Make staged objects visible in the store under their keys. */

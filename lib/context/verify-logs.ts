@@ -8,7 +8,8 @@ import { authError, notFound } from '../cli/errors.ts';
 import { formatPubkey, parsePubkey } from '../identity/identity.ts';
 import { mayWrite, type Access } from './policy.ts';
 import type { Store } from './store.ts';
-import { checkHead, fetchBatch, type BatchBody, type HeadBody } from './writer-log.ts';
+import { checkHead, fetchBatch, type BatchBody, type BatchEntry, type HeadBody } from './writer-log.ts';
+import { checkSnapshotRef, loadSnapshot, type SnapshotBody, type SnapshotRef } from './snapshot.ts';
 
 /** A verified batch, in chain order. */
 export interface VerifiedBatch {
@@ -20,9 +21,52 @@ export interface VerifiedBatch {
 /** Where a reader stands on each writer chain. */
 export type ChainPositions = Record<string, { seq: number; hash: string; writer: string }>;
 
-/** Verify all heads and the batches after `known`; returns the new batches and positions. */
-export async function verifyLogs(store: Store, access: Access, known: ChainPositions): Promise<{ batches: VerifiedBatch[]; positions: ChainPositions }> {
+/** One file version to fetch, from a snapshot or a batch: who wrote it, when, and where it is. */
+export interface LogItem {
+  writer: string;
+  seq: number;
+  time: number;
+  entry: BatchEntry;
+  /** The logical version (the object hash its writer pushed; differs from entry.o once re-encrypted). */
+  version: string;
+  /** Known ancestors (from a snapshot), newest first. */
+  ancestors?: string[];
+}
+
+/** The items a pull fetches, in order: the snapshot's (if a new one applies), then each batch's. */
+export function logItems(batches: VerifiedBatch[], snapshot?: SnapshotBody): LogItem[] {
+  const items: LogItem[] = (snapshot?.entries ?? []).map((e) => ({ writer: e.w, seq: e.s, time: e.t, entry: { z: e.z, e: e.e, o: e.o, n: e.n }, version: e.v, ancestors: e.a }));
+  for (const b of batches) for (const e of b.body.entries) items.push({ writer: b.head.writer, seq: b.body.seq, time: b.body.time, entry: e, version: e.o });
+  return items;
+}
+
+/**
+ * Verify all heads and the batches after `known`; returns the new batches and positions.
+ * When the policy names a compaction snapshot this reader has not applied (`knownSnapshot`),
+ * it is loaded and checked, and chains start at its cut where the reader stood behind it
+ * (the batches before the cut are gone from the store).
+ */
+export async function verifyLogs(
+  store: Store,
+  access: Access,
+  known: ChainPositions,
+  knownSnapshot?: SnapshotRef,
+): Promise<{ batches: VerifiedBatch[]; positions: ChainPositions; snapshot?: SnapshotBody }> {
   const space = access.policy.space;
+  checkSnapshotRef(access.policy, knownSnapshot);
+  const ref = access.policy.snapshot;
+  let snapshot: SnapshotBody | undefined;
+  known = { ...known };
+  if (ref && ref.seq !== knownSnapshot?.seq) {
+    snapshot = await loadSnapshot(store, access, ref);
+    for (const [wtag, c] of Object.entries(snapshot.cut)) {
+      const k = known[wtag];
+      if (k && k.seq === c.seq && k.hash !== c.hash) {
+        throw authError('ERR_CTX_FORK', `writer ${formatPubkey(parsePubkey(c.writer))} has two different histories at ${c.seq}`, 'the store is serving a different history');
+      }
+      if (!k || k.seq < c.seq) known[wtag] = { seq: c.seq, hash: c.hash, writer: c.writer };
+    }
+  }
   const headKeys = await store.list('head');
   const positions: ChainPositions = { ...known };
   const batches: VerifiedBatch[] = [];
@@ -62,5 +106,5 @@ export async function verifyLogs(store: Store, access: Access, known: ChainPosit
   for (const [wtag, k] of Object.entries(known)) {
     if (!seen.has(wtag)) throw notFound('ERR_CTX_WITHHELD', `the head of writer ${formatPubkey(parsePubkey(k.writer))} is missing from the store (withheld)`);
   }
-  return { batches, positions };
+  return { batches, positions, ...(snapshot ? { snapshot } : {}) };
 }

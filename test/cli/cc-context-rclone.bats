@@ -63,3 +63,25 @@ teardown() { rclone_stop; }
   assert_one_error cc-context
   [[ "$stderr" == *"rclone"* ]]
 }
+
+@test "revoke --reencrypt through an rclone remote: the old objects and batches are deleted there, the reader pulls on" {
+  as_machine carol cc-key init --no-passphrase >/dev/null
+  ctx alice init "$SPACE" --store rclone:ctx:s3 >/dev/null
+  ctx alice grant bob / r --dir "$SPACE" >/dev/null
+  ctx alice grant "$(pubkey_of carol)" / r --dir "$SPACE" >/dev/null
+  ctx alice push "$SPACE" >/dev/null
+  echo "second" > "$SPACE/notes/a.md"
+  ctx alice push "$SPACE" >/dev/null
+  ctx carol pull "$(pubkey_of alice)" --store rclone:ctx:s3 >/dev/null
+  before=$(rclone lsf -R --files-only ctx:s3/o | sort)
+  run ctx alice revoke bob --reencrypt --dir "$SPACE"
+  assert_success
+  [ "$(echo "$output" | json_field reencrypt.deleted_batches)" = 2 ]
+  after=$(rclone lsf -R --files-only ctx:s3/o | sort)
+  [ "$(echo "$after" | wc -l)" -eq 2 ]
+  [ -z "$(comm -12 <(echo "$before") <(echo "$after"))" ] # every object is new
+  [ -z "$(rclone lsf -R --files-only ctx:s3/log)" ]
+  run ctx carol pull "$(pubkey_of alice)"
+  assert_success
+  [ "$(cat "$(pulled_dir carol alice)/notes/a.md")" = second ]
+}
