@@ -46,6 +46,8 @@ t1=$(now)
 
 # Carry: publish + serve on A, pick up on B.
 t2=$(now)
+# With CCKIT_TRACE=1 every process of both sides prints its phases on one clock (ms from here).
+export CCKIT_TRACE_T0=$(node -e 'console.log(Math.round(Number(process.argv[1]) * 1000))' "$t2")
 (cd "$proj" && env $A cc-handoff --carry --ttl 600 </dev/null >"$work/serve.out" 2>"$work/serve.err") &
 serve=$!
 for _ in $(seq 1 600); do grep -q 'cc-pickup pk:' "$work/serve.out" 2>/dev/null && break; sleep 0.02; done
@@ -63,3 +65,8 @@ const ready = Number(process.argv[6]) - t2;
 console.log(`(publisher ready after ${ready.toFixed(2)} s: start, find the session, pack, seal, publish; pickup ${(carry - ready).toFixed(2)} s: look up, open, fetch while unpacking, install, resume)`);
 console.log(`carry ${(b / 1e6).toFixed(0)} MB: ${carry.toFixed(2)} s (${mbs(carry)} MB/s) vs cc-seal --raw | bare hyperdht stream ${ref.toFixed(2)} s (${mbs(ref)} MB/s): ${(carry / ref).toFixed(2)}x (target <= 1.3x)`);
  ' "$bytes" "$t0" "$t1" "$t2" "$t3" "$t_ready"
+if [ "${CCKIT_TRACE:-}" = 1 ]; then
+  echo "trace (ms since the carry started; A = publisher, B = picker):"
+  { sed -n 's/^\(cc-[a-z-]*\): trace: \(.*\) \([0-9-]*\)$/\3 A \1: \2/p' "$work/serve.err"
+    sed -n 's/^\(cc-[a-z-]*\): trace: \(.*\) \([0-9-]*\)$/\3 B \1: \2/p' "$work/pickup.err"; } | sort -n | sed 's/^/  /'
+fi

@@ -13,6 +13,7 @@ import { startUnlock, unlockOnce } from '../../lib/identity/unlock-once.ts';
 import { rememberedPublicKey, rememberPublicKey } from '../../lib/identity/public-key-cache.ts';
 import { keyFilePath } from '../../lib/config.ts';
 import { renderQr } from '../../lib/handoff/text.ts';
+import { trace } from '../../lib/cli/trace.ts';
 
 const USAGE = `Usage:
   cc-pickup [pk:…|NAME] [-y] [--print] [--qr] [--wait S] [--cwd DIR] [--store STORE] [--json] [-- CLAUDE-ARGS…]
@@ -190,6 +191,7 @@ run('cc-pickup', USAGE, async (args) => {
       if (!(await confirm(`Fetch session ${handoff.payload.s}${where} (${megabytes(handoff.payload.c.n)}) and resume it in ${dir}?`))) return 1;
     }
     const input = await fetchCarried(handoff, flags.cwd, key, flags.store);
+    trace('carried session installed');
     await burnIfMine();
     // The carried transcript records the publisher's cwd; it was installed for
     // this machine's folder (the payload's path or --cwd), so that is where it resumes.

@@ -24,6 +24,7 @@ import { installUnpacked, projectFolderFor, stagingPath, unpackStream, type Inst
 import { locateArchive, objectName, openCarryStore, removeArchive, sweepExpired } from './carry-store.ts';
 import { rawInput } from '../age/raw.ts';
 import type { Opened } from './open.ts';
+import { trace } from '../cli/trace.ts';
 
 export type CarryMode = { kind: 'self'; me: Uint8Array } | { kind: 'share'; peer: Uint8Array } | { kind: 'pin' };
 
@@ -137,7 +138,9 @@ export async function pickupCarry(o: PickupCarryOptions): Promise<PickupResult> 
   try {
     if (c.u) return { ...(await pickupFromStore(o, c, secret, projectFolderFor(root, dir), root)), dir };
     const from = parsePubkey(o.opened.from);
+    trace('carry: opening hyperdht node');
     const node = await NetNode.open();
+    trace('hyperdht node bootstrapped');
     // Decrypt and unpack while the archive arrives (carry-fetch's GrowingFile).
     const staging = stagingPath(root);
     const tail = new GrowingFile();
@@ -151,11 +154,15 @@ export async function pickupCarry(o: PickupCarryOptions): Promise<PickupResult> 
       await unpacking.catch(() => {});
       throw err;
     } finally {
+      trace('fetched');
       await node.close();
+      trace('hyperdht node closed');
     }
     await unpacking;
+    trace('unpacked');
     const result = installUnpacked(staging, projectFolderFor(root, dir), id);
     rmSync(sealed, { force: true });
+    trace('installed');
     return { ...result, dir };
   } finally {
     if (keyPair) wipeKeyPair(keyPair);

@@ -17,6 +17,7 @@ import { serveArchive } from './carry-serve.ts';
 import type { Opened } from './open.ts';
 import { rmSync } from 'node:fs';
 import { showUntrusted } from '../cli/untrusted-text.ts';
+import { trace } from '../cli/trace.ts';
 import { carryStoreSpec, objectName, openCarryStore, putArchive, removeArchive, sweepExpired } from './carry-store.ts';
 
 /** "12.3 MB" */
@@ -75,10 +76,11 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
   }
   // Bootstrapping HyperDHT takes a moment: let it run while the session is packed.
   const nodeReady = NetNode.open();
-  nodeReady.catch(() => {});
+  nodeReady.then(() => trace('hyperdht node bootstrapped'), () => {});
   let prepared: Awaited<ReturnType<typeof prepareCarry>>;
   try {
     prepared = await prepareCarry(o.session.s, o.session.p, mode);
+    trace('archive packed and sealed');
   } catch (err) {
     await nodeReady.then((n) => n.close(), () => {});
     throw err;
@@ -102,6 +104,7 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
       signal: ac.signal,
       onProgress: progress,
       onListening: async () => {
+        trace('listening');
         const put = JSON.parse(await pipeline([['cc-dht-put', ...o.transport]], { key: o.key, input: record }));
         const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
         const mode = o.share ? 'share' : o.pin ? 'pin' : 'self';
@@ -134,6 +137,7 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
       },
     });
     progress.end();
+    trace(`serving ended: ${end}`);
     if (end === 'picked-up' && o.burn) {
       await pipeline([['cc-dht-put', '--revoke', ...o.transport]], { key: o.key });
     }
@@ -149,6 +153,7 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
     discardArchive(prepared.archive);
     wipeKeyPair(keyPair);
     await (node ?? (await nodeReady.catch(() => undefined)))?.close();
+    trace('hyperdht node closed');
   }
 }
 

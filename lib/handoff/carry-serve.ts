@@ -16,6 +16,7 @@ import { createReadStream } from 'node:fs';
 import { bytesEqual } from '../identity/identity.ts';
 import type { Channel, NetKeyPair, NetNode } from '../net/node.ts';
 import type { PackedArchive } from './carry-pack.ts';
+import { trace } from '../cli/trace.ts';
 
 export type ServeEnd = 'picked-up' | 'expired' | 'stopped';
 
@@ -37,6 +38,7 @@ export interface ServeOptions {
 
 /** Serve until picked up, expired or aborted; returns which. */
 export async function serveArchive(node: NetNode, o: ServeOptions): Promise<ServeEnd> {
+  trace('listen');
   let finish!: (end: ServeEnd) => void;
   const ended = new Promise<ServeEnd>((resolve) => (finish = resolve));
   const server = await node.listen(o.keyPair, { allow: (remote) => bytesEqual(remote, o.reader) }, (ch) => {
