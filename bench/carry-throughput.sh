@@ -47,7 +47,7 @@ t1=$(now)
 # Carry: publish + serve on A, pick up on B.
 t2=$(now)
 # With CCKIT_TRACE=1 every process of both sides prints its phases on one clock (ms from here).
-export CCKIT_TRACE_T0=$(node -e 'console.log(Math.round(Number(process.argv[1]) * 1000))' "$t2")
+ns=${t2#*.}; export CCKIT_TRACE_T0=${t2%.*}${ns:0:3}   # in the shell: no process inside the timed part
 (cd "$proj" && env $A cc-handoff --carry --ttl 600 </dev/null >"$work/serve.out" 2>"$work/serve.err") &
 serve=$!
 for _ in $(seq 1 600); do grep -q 'cc-pickup pk:' "$work/serve.out" 2>/dev/null && break; sleep 0.02; done

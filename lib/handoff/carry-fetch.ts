@@ -39,6 +39,8 @@ export interface FetchOptions {
    * hashed once, there, not here too.
    */
   verified?: Promise<void>;
+  /** Every byte has arrived (checking and unpacking may still be finishing). */
+  onReceived?: () => void;
 }
 
 /**
@@ -197,6 +199,7 @@ export async function fetchArchive(node: NetNode, o: FetchOptions): Promise<stri
     trace('archive header');
     if (received < n) await complete;
     trace('last byte');
+    o.onReceived?.();
     o.tail?.end();
     // No fsync: `.in` is a cache, hashed again before an earlier one is reused.
     const good = o.verified
@@ -208,6 +211,7 @@ export async function fetchArchive(node: NetNode, o: FetchOptions): Promise<stri
           },
         )
       : hashName(hash!.digest()) === x;
+    trace('checked');
     if (!good) {
       rmSync(part, { force: true });
       await ch.send({ v: 1, op: 'done', ok: false }).catch(() => {});
@@ -215,7 +219,9 @@ export async function fetchArchive(node: NetNode, o: FetchOptions): Promise<stri
     }
     renameSync(part, done);
     await ch.send({ v: 1, op: 'done', ok: true });
+    trace('told the publisher');
     await ch.close().catch(() => {});
+    trace('channel closed');
     return done;
   } finally {
     closeSync(fd);

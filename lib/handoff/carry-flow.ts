@@ -35,29 +35,37 @@ export interface PreparedCarry {
   reader: Uint8Array;
 }
 
+/** Who a carry is for: the archive's age recipient, the one key the server admits, and (PIN) the random key `k`. */
+export interface CarryKeys {
+  recipient: Uint8Array;
+  reader: Uint8Array;
+  k?: Buffer;
+}
+
+/** The keys for `mode`, known before anything is packed (so the server can listen while packing runs). */
+export function carryKeys(mode: CarryMode): CarryKeys {
+  if (mode.kind === 'pin') {
+    const k = randomBytes(32);
+    const seed = fetchSeedFromK(k);
+    const reader = identityFromSeed(seed).publicKey;
+    seed.fill(0);
+    return { recipient: x25519PublicFromSecret(k), reader, k };
+  }
+  const reader = mode.kind === 'self' ? mode.me : mode.peer;
+  return { recipient: x25519Public(reader), reader };
+}
+
 /**
  * Pack and seal session `id` (filed for project `project`) for the reader
- * `mode` names: into the carry folder, or to exactly `to.file` (a store's
- * staging file, --via-store).
+ * `mode` names (or the `keys` already drawn for it): into the carry folder,
+ * or to exactly `to.file` (a store's staging file, --via-store).
  */
-export async function prepareCarry(id: string, project: string, mode: CarryMode, to?: { file: string }): Promise<PreparedCarry> {
+export async function prepareCarry(id: string, project: string, mode: CarryMode, to?: { file: string }, keys: CarryKeys = carryKeys(mode)): Promise<PreparedCarry> {
   const root = `${claudeConfigDir()}/projects`;
   const found = findSessionFile(root, id, project ? projectSlug(canonicalDir(project)) : undefined);
   if (!found) throw new CliError('ERR_NO_SESSION', `session ${id} has no file under ${root}`, EXIT.NOT_FOUND);
   const file = realpathSync(found.file);
-  let recipient: Uint8Array;
-  let reader: Uint8Array;
-  let k: Buffer | undefined;
-  if (mode.kind === 'pin') {
-    k = randomBytes(32);
-    recipient = x25519PublicFromSecret(k);
-    const seed = fetchSeedFromK(k);
-    reader = identityFromSeed(seed).publicKey;
-    seed.fill(0);
-  } else {
-    reader = mode.kind === 'self' ? mode.me : mode.peer;
-    recipient = x25519Public(reader);
-  }
+  const { recipient, reader, k } = keys;
   const archive = await packSession(file, recipient, to);
   const carry: Carry = { n: archive.n, x: archive.x };
   if (k) {
@@ -81,6 +89,10 @@ export interface PickupCarryOptions {
   onProgress?: (received: number, total: number) => void;
   /** --store: where to look for a --via-store archive instead of the store the payload names. */
   store?: string;
+  /** A HyperDHT node the caller started opening (startCarryNode); closed here like our own. */
+  node?: Promise<NetNode>;
+  /** Every byte of the archive has arrived (not yet checked or installed). */
+  onReceived?: () => void;
 }
 
 function isDir(p: string | undefined): p is string {
@@ -138,9 +150,8 @@ export async function pickupCarry(o: PickupCarryOptions): Promise<PickupResult> 
   try {
     if (c.u) return { ...(await pickupFromStore(o, c, secret, projectFolderFor(root, dir), root)), dir };
     const from = parsePubkey(o.opened.from);
-    trace('carry: opening hyperdht node');
-    const node = await NetNode.open();
-    trace('hyperdht node bootstrapped');
+    const node = await (o.node ?? NetNode.open());
+    trace('hyperdht node ready');
     // Decrypt and unpack while the archive arrives (carry-fetch's GrowingFile).
     const staging = stagingPath(root);
     const tail = new GrowingFile();
@@ -148,7 +159,7 @@ export async function pickupCarry(o: PickupCarryOptions): Promise<PickupResult> 
     unpacking.catch(() => {}); // awaited below
     let sealed: string;
     try {
-      sealed = await fetchArchive(node, { carry: c, from, keyPair: keyPair!, onProgress: o.onProgress, tail, verified: unpacking });
+      sealed = await fetchArchive(node, { carry: c, from, keyPair: keyPair!, onProgress: o.onProgress, tail, verified: unpacking, onReceived: o.onReceived });
     } catch (err) {
       tail.fail(err);
       await unpacking.catch(() => {});

@@ -10,10 +10,10 @@ import { loadMyIdentity } from '../identity/unlock.ts';
 import { identityFromSeed } from '../identity/identity.ts';
 import { identityKeyPair, NetNode, wipeKeyPair } from '../net/node.ts';
 import { resolvePeer } from '../pair/peers.ts';
-import { pipeline } from './pipeline.ts';
+import { pipeline, type StartedStage } from './pipeline.ts';
 import { describeExpiry } from './text.ts';
-import { discardArchive, pickupCarry, prepareCarry, type CarryMode } from './carry-flow.ts';
-import { serveArchive } from './carry-serve.ts';
+import { carryKeys, discardArchive, pickupCarry, prepareCarry, type CarryMode, type PickupCarryOptions } from './carry-flow.ts';
+import { listenArchive, serveUntil, type ArchiveServer } from './carry-serve.ts';
 import type { Opened } from './open.ts';
 import { rmSync } from 'node:fs';
 import { showUntrusted } from '../cli/untrusted-text.ts';
@@ -61,6 +61,20 @@ export interface HandoffCarryOptions {
   viaStore?: boolean;
   /** --store STORE (else the configured or the project's cc-context store). */
   store?: string;
+  /**
+   * The cc-seal stage (o.seal) and `cc-dht-put` (o.transport) already
+   * started by the caller, waiting for their input (pipeline.ts startStage),
+   * so their start-up overlaps the packing; run as stages otherwise.
+   */
+  ahead?: { seal?: StartedStage; put?: StartedStage };
+}
+
+/** Run the seal and put stages: the ones started ahead, else now. */
+function sealStage(o: HandoffCarryOptions, input: string): Promise<string> {
+  return o.ahead?.seal ? o.ahead.seal.run(input) : pipeline([o.seal], { key: o.key, input });
+}
+function putStage(o: HandoffCarryOptions, input: string): Promise<string> {
+  return o.ahead?.put ? o.ahead.put.run(input) : pipeline([['cc-dht-put', ...o.transport]], { key: o.key, input });
 }
 
 /** cc-handoff --carry: pack, seal, publish, serve until picked up / expired / Ctrl-C. */
@@ -74,38 +88,46 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
     wipeKeyPair(keyPair);
     return handoffViaStore(o, mode);
   }
-  // Bootstrapping HyperDHT takes a moment: let it run while the session is packed.
+  // Bootstrapping HyperDHT and listening on our key (on a real network the
+  // announcement takes seconds) run while the session is packed and sealed;
+  // the record is published only once both are done, so whoever finds it can
+  // fetch the archive at once.
   const nodeReady = NetNode.open();
   nodeReady.then(() => trace('hyperdht node bootstrapped'), () => {});
+  const keys = carryKeys(mode);
+  const packing = prepareCarry(o.session.s, o.session.p, mode, undefined, keys);
+  packing.catch(() => {}); // awaited below
+  const progress = progressLine('sent');
+  const listening = nodeReady.then((node) => listenArchive(node, { archive: packing.then((p) => p.archive), keyPair, reader: keys.reader, onProgress: progress }));
+  listening.catch(() => {}); // awaited below
+  const closeNode = async () => {
+    await listening.then((s) => s.close(), () => {});
+    await nodeReady.then((n) => n.close(), () => {});
+    trace('hyperdht node closed');
+  };
   let prepared: Awaited<ReturnType<typeof prepareCarry>>;
   try {
-    prepared = await prepareCarry(o.session.s, o.session.p, mode);
+    prepared = await packing;
     trace('archive packed and sealed');
   } catch (err) {
-    await nodeReady.then((n) => n.close(), () => {});
+    wipeKeyPair(keyPair);
+    await closeNode();
     throw err;
   }
   const ac = new AbortController();
   const stop = () => ac.abort();
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, stop);
-  let node: NetNode | undefined;
   try {
     const payload = { h: o.session.h, p: o.session.p, s: o.session.s, c: prepared.carry };
-    const record = await pipeline([o.seal], { key: o.key, input: JSON.stringify(payload) });
+    const record = await sealStage(o, JSON.stringify(payload));
     const rec = JSON.parse(record);
     const expiresAt = rec.created_at + rec.ttl;
-    node = await nodeReady;
-    const progress = progressLine('sent');
-    const end = await serveArchive(node, {
-      archive: prepared.archive,
-      keyPair,
-      reader: prepared.reader,
+    const server: ArchiveServer = await listening;
+    const end = await serveUntil(server, {
       expiresAt,
       signal: ac.signal,
-      onProgress: progress,
       onListening: async () => {
-        trace('listening');
-        const put = JSON.parse(await pipeline([['cc-dht-put', ...o.transport]], { key: o.key, input: record }));
+        const put = JSON.parse(await putStage(o, record));
         const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
         const mode = o.share ? 'share' : o.pin ? 'pin' : 'self';
         const summary = {
@@ -152,8 +174,7 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, stop);
     discardArchive(prepared.archive);
     wipeKeyPair(keyPair);
-    await (node ?? (await nodeReady.catch(() => undefined)))?.close();
-    trace('hyperdht node closed');
+    await closeNode();
   }
 }
 
@@ -171,13 +192,13 @@ async function handoffViaStore(o: HandoffCarryOptions, mode: CarryMode): Promise
     try {
       const carry = { ...prepared.carry, u: store.spec };
       const payload = { h: o.session.h, p: o.session.p, s: o.session.s, c: carry };
-      const record = await pipeline([o.seal], { key: o.key, input: JSON.stringify(payload) });
+      const record = await sealStage(o, JSON.stringify(payload));
       const rec = JSON.parse(record);
       const expiresAt = rec.created_at + rec.ttl;
       name = objectName(expiresAt, carry.x);
       await putArchive(store, staged, name);
       committed = true;
-      const put = JSON.parse(await pipeline([['cc-dht-put', ...o.transport]], { key: o.key, input: record }));
+      const put = JSON.parse(await putStage(o, record));
       await sweepExpired(store);
       const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
       const modeName = o.share ? 'share' : o.pin ? 'pin' : 'self';
@@ -235,10 +256,30 @@ export function describeInstall(r: Awaited<ReturnType<typeof pickupCarry>>, orig
   }
 }
 
+/**
+ * For a carry served by its publisher (not a --via-store one), start
+ * bootstrapping the HyperDHT node the fetch will dial from, so it runs while
+ * cc-pickup does the rest (the confirmation, the key). Undefined otherwise.
+ */
+export function startCarryNode(handoff: Opened): Promise<NetNode> | undefined {
+  if (!handoff.payload.c || handoff.payload.c.u) return undefined;
+  trace('carry: opening hyperdht node');
+  const node = NetNode.open();
+  node.then(() => trace('hyperdht node bootstrapped'), () => {});
+  return node;
+}
+
 /** cc-pickup, carry part: fetch, verify, install; returns what cc-resume should get on stdin. */
-export async function fetchCarried(handoff: Opened, cwd: string | undefined, key?: Uint8Array, store?: string): Promise<string> {
+export async function fetchCarried(
+  handoff: Opened,
+  cwd: string | undefined,
+  key?: Uint8Array,
+  store?: string,
+  more: Pick<PickupCarryOptions, 'node' | 'onReceived'> = {},
+): Promise<string> {
   const progress = progressLine('received');
   const r = await pickupCarry({
+    ...more,
     opened: handoff,
     cwd,
     store,
