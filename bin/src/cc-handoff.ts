@@ -154,15 +154,18 @@ run('cc-handoff', USAGE, async (argv) => {
     // user waits on, they are not yet). Not a --pin seal: its PIN prompt
     // stays where it was (a cancelled prompt could leave the terminal
     // without echo).
+    // The packing starts on the session cc-session will name, while it runs
+    // (kept only if it names that one: see handoffWithCarry).
     const ahead: { seal?: StartedStage; put?: StartedStage } = {};
     try {
-      const listing = pipeline([['cc-session', ...positionals]], { key });
+      const session = pipeline([['cc-session', ...positionals]], { key }).then((out) => JSON.parse(out));
+      session.catch(() => {}); // handoffWithCarry awaits it
       if (!flags.pin) ahead.seal = startStage(seal, { key });
       ahead.put = startStage(['cc-dht-put', ...transport], { key });
-      const session = JSON.parse(await listing);
       const { handoffWithCarry } = await import('../../lib/handoff/carry-porcelain.ts');
       return await handoffWithCarry({
         session,
+        guessSession: positionals.length === 0,
         seal,
         transport,
         key,

@@ -55,24 +55,33 @@ export function carryKeys(mode: CarryMode): CarryKeys {
   return { recipient: x25519Public(reader), reader };
 }
 
+/** The transcript of session `id` (filed for project `project`), as a real path. */
+export function locateSession(id: string, project: string): string {
+  const root = `${claudeConfigDir()}/projects`;
+  const found = findSessionFile(root, id, project ? projectSlug(canonicalDir(project)) : undefined);
+  if (!found) throw new CliError('ERR_NO_SESSION', `session ${id} has no file under ${root}`, EXIT.NOT_FOUND);
+  return realpathSync(found.file);
+}
+
+/** Pack and seal the session whose transcript is `file` for `keys` (their `k` is left for the caller to zero). */
+export async function packCarry(file: string, keys: CarryKeys, to?: { file: string }): Promise<PreparedCarry> {
+  const archive = await packSession(file, keys.recipient, to);
+  const carry: Carry = { n: archive.n, x: archive.x };
+  if (keys.k) carry.k = keys.k.toString('base64url');
+  return { archive, carry, reader: keys.reader };
+}
+
 /**
  * Pack and seal session `id` (filed for project `project`) for the reader
  * `mode` names (or the `keys` already drawn for it): into the carry folder,
  * or to exactly `to.file` (a store's staging file, --via-store).
  */
 export async function prepareCarry(id: string, project: string, mode: CarryMode, to?: { file: string }, keys: CarryKeys = carryKeys(mode)): Promise<PreparedCarry> {
-  const root = `${claudeConfigDir()}/projects`;
-  const found = findSessionFile(root, id, project ? projectSlug(canonicalDir(project)) : undefined);
-  if (!found) throw new CliError('ERR_NO_SESSION', `session ${id} has no file under ${root}`, EXIT.NOT_FOUND);
-  const file = realpathSync(found.file);
-  const { recipient, reader, k } = keys;
-  const archive = await packSession(file, recipient, to);
-  const carry: Carry = { n: archive.n, x: archive.x };
-  if (k) {
-    carry.k = k.toString('base64url');
-    k.fill(0);
+  try {
+    return await packCarry(locateSession(id, project), keys, to);
+  } finally {
+    keys.k?.fill(0);
   }
-  return { archive, carry, reader };
 }
 
 /** Remove a served archive. */

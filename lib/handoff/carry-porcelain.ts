@@ -8,11 +8,13 @@ import { CliError, EXIT } from '../cli/errors.ts';
 import { warn } from '../cli/run.ts';
 import { loadMyIdentity } from '../identity/unlock.ts';
 import { identityFromSeed } from '../identity/identity.ts';
-import { identityKeyPair, NetNode, wipeKeyPair } from '../net/node.ts';
+import { identityKeyPair, NetNode, wipeKeyPair, type NetKeyPair } from '../net/node.ts';
 import { resolvePeer } from '../pair/peers.ts';
 import { pipeline, type StartedStage } from './pipeline.ts';
 import { describeExpiry } from './text.ts';
-import { carryKeys, discardArchive, pickupCarry, prepareCarry, type CarryMode, type PickupCarryOptions } from './carry-flow.ts';
+import { carryKeys, discardArchive, locateSession, packCarry, pickupCarry, prepareCarry, type CarryKeys, type CarryMode, type PickupCarryOptions } from './carry-flow.ts';
+import { currentSession } from '../claude/current.ts';
+import { realpathSync } from 'node:fs';
 import { listenArchive, serveUntil, type ArchiveServer } from './carry-serve.ts';
 import type { Opened } from './open.ts';
 import { rmSync } from 'node:fs';
@@ -47,7 +49,15 @@ export function progressLine(verb: string): ((done: number, total: number) => vo
 }
 
 export interface HandoffCarryOptions {
-  session: { s: string; h: string; p: string };
+  /** cc-session's answer, or the cc-session stage still running. */
+  session: Session | Promise<Session>;
+  /**
+   * cc-session was asked for the current session (no id named): start
+   * packing the session it will most likely name (lib/claude/current.ts,
+   * the same choice) while it runs, and keep that archive only if it names
+   * that very file.
+   */
+  guessSession?: boolean;
   /** The cc-seal stage as cc-handoff built it (--ttl, --to, --pin, --burn…). */
   seal: string[];
   transport: string[];
@@ -77,16 +87,64 @@ function putStage(o: HandoffCarryOptions, input: string): Promise<string> {
   return o.ahead?.put ? o.ahead.put.run(input) : pipeline([['cc-dht-put', ...o.transport]], { key: o.key, input });
 }
 
+type Session = { s: string; h: string; p: string };
+
+/** The transcript currentSession() names, or undefined (no guess: cc-session decides alone). */
+function guessedSessionFile(): string | undefined {
+  try {
+    const found = currentSession();
+    return found ? realpathSync(found.session.file) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Pack and seal the session cc-session names, for `keys`. With `guess`, the
+ * packing of the guessed transcript starts at once, and is what is used when
+ * cc-session names that file; otherwise it is discarded and the named one
+ * packed. `keys.k` (PIN) is zeroed once the archive is chosen.
+ */
+async function packNamedSession(session: Promise<Session>, keys: CarryKeys, guess: string | undefined) {
+  const early = guess ? packCarry(guess, keys) : undefined;
+  early?.catch(() => {}); // used, or discarded, below
+  try {
+    const s = await session;
+    const file = locateSession(s.s, s.p);
+    if (early && file === guess) {
+      trace('cc-session named the guessed session');
+      return await early;
+    }
+    if (early) void early.then((p) => discardArchive(p.archive), () => {});
+    trace(early ? 'guessed another session: packing the one named' : 'packing');
+    return await packCarry(file, keys);
+  } catch (err) {
+    if (early) void early.then((p) => discardArchive(p.archive), () => {});
+    throw err;
+  } finally {
+    keys.k?.fill(0);
+  }
+}
+
 /** cc-handoff --carry: pack, seal, publish, serve until picked up / expired / Ctrl-C. */
 export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> {
-  // A copy: the seed is zeroed below, and o.key still goes to the stages.
-  const id = o.key ? identityFromSeed(Uint8Array.from(o.key)) : await loadMyIdentity();
-  const keyPair = identityKeyPair(id);
-  const mode: CarryMode = o.pin ? { kind: 'pin' } : o.share ? { kind: 'share', peer: await resolvePeer(o.share) } : { kind: 'self', me: id.publicKey };
-  id.seed.fill(0);
+  const sessionP = Promise.resolve(o.session);
+  sessionP.catch(() => {}); // awaited below
+  let keyPair: NetKeyPair;
+  let mode: CarryMode;
+  try {
+    // A copy: the seed is zeroed below, and o.key still goes to the stages.
+    const id = o.key ? identityFromSeed(Uint8Array.from(o.key)) : await loadMyIdentity();
+    keyPair = identityKeyPair(id);
+    mode = o.pin ? { kind: 'pin' } : o.share ? { kind: 'share', peer: await resolvePeer(o.share) } : { kind: 'self', me: id.publicKey };
+    id.seed.fill(0);
+  } catch (err) {
+    await sessionP; // a failed cc-session is the one error to report
+    throw err;
+  }
   if (o.viaStore) {
     wipeKeyPair(keyPair);
-    return handoffViaStore(o, mode);
+    return handoffViaStore({ ...o, session: await sessionP }, mode);
   }
   // Bootstrapping HyperDHT and listening on our key (on a real network the
   // announcement takes seconds) run while the session is packed and sealed;
@@ -95,7 +153,7 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
   const nodeReady = NetNode.open();
   nodeReady.then(() => trace('hyperdht node bootstrapped'), () => {});
   const keys = carryKeys(mode);
-  const packing = prepareCarry(o.session.s, o.session.p, mode, undefined, keys);
+  const packing = packNamedSession(sessionP, keys, o.guessSession ? guessedSessionFile() : undefined);
   packing.catch(() => {}); // awaited below
   const progress = progressLine('sent');
   const listening = nodeReady.then((node) => listenArchive(node, { archive: packing.then((p) => p.archive), keyPair, reader: keys.reader, onProgress: progress }));
@@ -118,7 +176,8 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
   const stop = () => ac.abort();
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, stop);
   try {
-    const payload = { h: o.session.h, p: o.session.p, s: o.session.s, c: prepared.carry };
+    const session = await sessionP;
+    const payload = { h: session.h, p: session.p, s: session.s, c: prepared.carry };
     const record = await sealStage(o, JSON.stringify(payload));
     const rec = JSON.parse(record);
     const expiresAt = rec.created_at + rec.ttl;
@@ -132,9 +191,9 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
         const mode = o.share ? 'share' : o.pin ? 'pin' : 'self';
         const summary = {
           pubkey,
-          session: o.session.s,
-          project: o.session.p,
-          host: o.session.h,
+          session: session.s,
+          project: session.p,
+          host: session.h,
           mode,
           to: o.share ?? null,
           created_at: rec.created_at,
@@ -150,8 +209,8 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
         }
         const who = mode === 'share' ? `only ${o.share} can fetch and open it` : mode === 'pin' ? 'anyone with the PIN can fetch and open it' : 'any machine with your key can fetch and open it';
         process.stdout.write(
-          `Published session ${o.session.s}, carrying its files (${megabytes(prepared.carry.n)} sealed)\n` +
-            `  project ${o.session.p} on ${o.session.h}\n` +
+          `Published session ${session.s}, carrying its files (${megabytes(prepared.carry.n)} sealed)\n` +
+            `  project ${session.p} on ${session.h}\n` +
             `  ${who}; ${describeExpiry(expiresAt)}${o.burn ? '; removed after the first pickup' : ''}\n` +
             `Run on the other machine:\n  ${summary.pickup}\n` +
             `Serving the session until it is picked up (Ctrl-C stops)…\n`,
@@ -182,7 +241,7 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
  * cc-handoff --carry --via-store: seal the record, put the sealed archive in
  * the store, publish the record, and return: nothing needs to stay up.
  */
-async function handoffViaStore(o: HandoffCarryOptions, mode: CarryMode): Promise<number> {
+async function handoffViaStore(o: HandoffCarryOptions & { session: Session }, mode: CarryMode): Promise<number> {
   const store = await openCarryStore(await carryStoreSpec(o.store, o.session.p));
   try {
     const staged = store.stageFile();
