@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${1:-100}
-[ -f dist/cc-handoff.cjs ] || node build.mjs
+# The stub dist/cc-NAME.cjs requires the bundle in dist/main/: check both.
+[ -f dist/cc-handoff.cjs ] && [ -f dist/main/cc-handoff.cjs ] && [ -f dist/main/cc-pickup.cjs ] || node build.mjs
 work=$(mktemp -d)
 tn_pid=
 cleanup() { [ -z "$tn_pid" ] || kill -TERM "$tn_pid" 2>/dev/null || true; rm -rf "$work"; }

@@ -204,13 +204,13 @@ run('cc-pickup', USAGE, async (args) => {
       }
       // The carried transcript records the publisher's cwd; it is installed for
       // this machine's folder (the payload's path or --cwd), so that is where it
-      // resumes. cc-resume starts once the last byte has arrived and waits for
-      // its input while the archive is checked and installed: its start-up is
-      // then off the path the user waits on, and it does not compete with the
-      // transfer for the CPU.
+      // resumes. cc-resume starts once the publisher is sending and waits for
+      // its input while the rest arrives and is checked and installed: its
+      // start-up is then off the path the user waits on (and not in the way
+      // of the HyperDHT bootstrap and connect before it).
       const resumeArgv = ['cc-resume', '-y', '--cwd', dir, ...(claudeArgs.length ? ['--', ...claudeArgs] : [])];
-      const onReceived = () => void (resume ??= startHandOver(resumeArgv));
-      input = await fetchCarried(handoff, flags.cwd, key, flags.store, { node, onReceived });
+      const onSending = () => void (resume ??= startHandOver(resumeArgv));
+      input = await fetchCarried(handoff, flags.cwd, key, flags.store, { node, onSending });
       resume ??= startHandOver(resumeArgv); // from the store: no transfer to overlap
       trace('carried session installed');
       await burnIfMine();

@@ -39,8 +39,8 @@ export interface FetchOptions {
    * hashed once, there, not here too.
    */
   verified?: Promise<void>;
-  /** Every byte has arrived (checking and unpacking may still be finishing). */
-  onReceived?: () => void;
+  /** The publisher has started sending (the transfer is under way). */
+  onSending?: () => void;
 }
 
 /**
@@ -197,9 +197,9 @@ export async function fetchArchive(node: NetNode, o: FetchOptions): Promise<stri
     }
     if (head.n !== n || head.offset !== offset || head.$raw !== n - offset) throw mismatch();
     trace('archive header');
+    o.onSending?.();
     if (received < n) await complete;
     trace('last byte');
-    o.onReceived?.();
     o.tail?.end();
     // No fsync: `.in` is a cache, hashed again before an earlier one is reused.
     const good = o.verified

@@ -100,8 +100,8 @@ export interface PickupCarryOptions {
   store?: string;
   /** A HyperDHT node the caller started opening (startCarryNode); closed here like our own. */
   node?: Promise<NetNode>;
-  /** Every byte of the archive has arrived (not yet checked or installed). */
-  onReceived?: () => void;
+  /** The publisher has started sending the archive. */
+  onSending?: () => void;
 }
 
 function isDir(p: string | undefined): p is string {
@@ -168,7 +168,7 @@ export async function pickupCarry(o: PickupCarryOptions): Promise<PickupResult> 
     unpacking.catch(() => {}); // awaited below
     let sealed: string;
     try {
-      sealed = await fetchArchive(node, { carry: c, from, keyPair: keyPair!, onProgress: o.onProgress, tail, verified: unpacking, onReceived: o.onReceived });
+      sealed = await fetchArchive(node, { carry: c, from, keyPair: keyPair!, onProgress: o.onProgress, tail, verified: unpacking, onSending: o.onSending });
     } catch (err) {
       tail.fail(err);
       await unpacking.catch(() => {});
@@ -181,8 +181,9 @@ export async function pickupCarry(o: PickupCarryOptions): Promise<PickupResult> 
     await unpacking;
     trace('unpacked');
     const result = installUnpacked(staging, projectFolderFor(root, dir), id);
-    rmSync(sealed, { force: true });
     trace('installed');
+    rmSync(sealed, { force: true });
+    trace('fetched copy removed');
     return { ...result, dir };
   } finally {
     if (keyPair) wipeKeyPair(keyPair);

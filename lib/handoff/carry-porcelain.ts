@@ -334,7 +334,7 @@ export async function fetchCarried(
   cwd: string | undefined,
   key?: Uint8Array,
   store?: string,
-  more: Pick<PickupCarryOptions, 'node' | 'onReceived'> = {},
+  more: Pick<PickupCarryOptions, 'node' | 'onSending'> = {},
 ): Promise<string> {
   const progress = progressLine('received');
   const r = await pickupCarry({
