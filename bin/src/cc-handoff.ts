@@ -148,14 +148,13 @@ run('cc-handoff', USAGE, async (argv) => {
   if (flags.burn) seal.push('--burn');
 
   if (flags.carry) {
-    // A carry runs cc-session, packs, then cc-seal and cc-dht-put: those two
-    // start once cc-session is running and wait for their input, so their
-    // start-up overlaps the rest (after it: cc-session is on the path the
-    // user waits on, they are not yet). Not a --pin seal: its PIN prompt
-    // stays where it was (a cancelled prompt could leave the terminal
-    // without echo).
-    // The packing starts on the session cc-session will name, while it runs
-    // (kept only if it names that one: see handoffWithCarry).
+    // A carry runs cc-session, packs, then cc-seal and cc-dht-put. cc-session
+    // is spawned first (its answer is needed first); cc-seal and cc-dht-put
+    // start right after it and wait for their input, so their start-up
+    // overlaps the packing, which itself starts on the session cc-session
+    // will name (kept only if it names that one: see handoffWithCarry).
+    // Not a --pin seal: its PIN prompt stays where it was (a prompt
+    // cancelled by a failure could leave the terminal without echo).
     const ahead: { seal?: StartedStage; put?: StartedStage } = {};
     try {
       const session = pipeline([['cc-session', ...positionals]], { key }).then((out) => JSON.parse(out));

@@ -169,7 +169,9 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
     trace('archive packed and sealed');
   } catch (err) {
     wipeKeyPair(keyPair);
-    await closeNode();
+    // Not awaited: the bootstrap may still be under way (offline, up to its
+    // timeout), and a command that failed exits at once (lib/cli/run.ts).
+    void closeNode();
     throw err;
   }
   const ac = new AbortController();
