@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${1:-100}
-[ -f dist/cc-handoff.cjs ] || node build.mjs
+# The stub dist/cc-NAME.cjs requires the bundle in dist/main/: check both.
+[ -f dist/cc-handoff.cjs ] && [ -f dist/main/cc-handoff.cjs ] && [ -f dist/main/cc-pickup.cjs ] || node build.mjs
 work=$(mktemp -d)
 tn_pid=
 cleanup() { [ -z "$tn_pid" ] || kill -TERM "$tn_pid" 2>/dev/null || true; rm -rf "$work"; }
@@ -46,6 +47,8 @@ t1=$(now)
 
 # Carry: publish + serve on A, pick up on B.
 t2=$(now)
+# With CCKIT_TRACE=1 every process of both sides prints its phases on one clock (ms from here).
+ns=${t2#*.}; export CCKIT_TRACE_T0=${t2%.*}${ns:0:3}   # in the shell: no process inside the timed part
 (cd "$proj" && env $A cc-handoff --carry --ttl 600 </dev/null >"$work/serve.out" 2>"$work/serve.err") &
 serve=$!
 for _ in $(seq 1 600); do grep -q 'cc-pickup pk:' "$work/serve.out" 2>/dev/null && break; sleep 0.02; done
@@ -63,3 +66,8 @@ const ready = Number(process.argv[6]) - t2;
 console.log(`(publisher ready after ${ready.toFixed(2)} s: start, find the session, pack, seal, publish; pickup ${(carry - ready).toFixed(2)} s: look up, open, fetch while unpacking, install, resume)`);
 console.log(`carry ${(b / 1e6).toFixed(0)} MB: ${carry.toFixed(2)} s (${mbs(carry)} MB/s) vs cc-seal --raw | bare hyperdht stream ${ref.toFixed(2)} s (${mbs(ref)} MB/s): ${(carry / ref).toFixed(2)}x (target <= 1.3x)`);
  ' "$bytes" "$t0" "$t1" "$t2" "$t3" "$t_ready"
+if [ "${CCKIT_TRACE:-}" = 1 ]; then
+  echo "trace (ms since the carry started; A = publisher, B = picker):"
+  { sed -n 's/^\(cc-[a-z-]*\): trace: \(.*\) \([0-9-]*\)$/\3 A \1: \2/p' "$work/serve.err"
+    sed -n 's/^\(cc-[a-z-]*\): trace: \(.*\) \([0-9-]*\)$/\3 B \1: \2/p' "$work/pickup.err"; } | sort -n | sed 's/^/  /'
+fi

@@ -3,6 +3,13 @@ import { run, warn } from '../../lib/cli/run.ts';
 import { parse, fdFlag, intFlag } from '../../lib/cli/args.ts';
 import { readJson, writeJson, writeLine } from '../../lib/cli/io.ts';
 import { loadMyIdentity } from '../../lib/identity/unlock.ts';
+import { inheritedSeed } from '../../lib/cli/key-fd.ts';
+import { plainKeyPublicKey } from '../../lib/identity/unlock-once.ts';
+import { trace } from '../../lib/cli/trace.ts';
+import type { Identity } from '../../lib/identity/identity.ts';
+import type { Network, Snapshot } from '../../lib/dht/network.ts';
+import type { Transport } from '../../lib/dht/transports.ts';
+import { fstatSync } from 'node:fs';
 import { checkName, DEFAULT_NAME } from '../../lib/dht/pkarr.ts';
 import { checkNotExpired, checkPublisher, recordExpiry, recordObject, type RecordObject } from '../../lib/dht/record-check.ts';
 import { sealedRecord } from '../../lib/handoff/publishable.ts';
@@ -60,12 +67,27 @@ run(NAME, USAGE, async (argv) => {
   const transports = await selectTransports(flags.transport, NAME);
   const passphraseFd = fdFlag('passphrase-fd', flags['passphrase-fd']);
 
+  // Warnings wait until the record is accepted (a refused record is one error line).
+  const held: string[] = [];
+  let holding = true;
+  const log = (m: string) => (holding ? held.push(m) : warn(NAME, m));
+
+  // Started ahead of its record (cc-handoff --carry starts this stage while
+  // it packs the session), the record may be a while coming: join the DHT
+  // and look up the key's current packet meanwhile (neither depends on the
+  // record; the put still merges with anything written since). Only for a
+  // record arriving on a pipe, and only when the key needs no passphrase:
+  // a prompt before the upstream stage is done would mix two on one terminal.
+  const early = !flags.revoke && recordOnPipe(positionals[0]) && keyNeedsNoPrompt() ? joinEarly(transports, log) : undefined;
+  early?.catch(() => {}); // on failure, the ordinary path below runs and says why
+
   let text: string | undefined;
   let expiresAt: number | undefined;
   let record: RecordObject | undefined;
   if (!flags.revoke) {
     const what = 'a handoff record (JSON)';
-    const sealed = sealedRecord(recordObject(await readJson(NAME, what, { path: positionals[0] })));
+    const sealed = sealedRecord(recordObject(await readJson(NAME, what, { path: positionals[0], keepLoop: early !== undefined })));
+    trace('record read');
     record = sealed.record as unknown as RecordObject;
     text = sealed.text;
     checkNotExpired(record);
@@ -73,8 +95,10 @@ run(NAME, USAGE, async (argv) => {
     expiresAt = recordExpiry(record);
   }
 
-  const identity = await loadMyIdentity(passphraseFd);
-  const log = (m: string) => warn(NAME, m);
+  holding = false;
+  for (const m of held.splice(0)) warn(NAME, m);
+  const ready = early ? await early.catch(() => undefined) : undefined;
+  const identity = ready?.identity ?? (await loadMyIdentity(passphraseFd));
   // A daemon is stopped with SIGTERM at any moment, also during the first
   // publish: let that finish, then leave cleanly (exit 0).
   const stop = new AbortController();
@@ -86,9 +110,9 @@ run(NAME, USAGE, async (argv) => {
   try {
     if (record) checkPublisher(record, identity.publicKey);
     const [{ Network }, { publish }] = await Promise.all([import('../../lib/dht/network.ts'), import('../../lib/dht/publish.ts')]);
-    const net = await Network.open(transports, log);
+    const net = ready?.net ?? (await Network.open(transports, log));
     try {
-      const result = await publish({ identity, name, text, net, log });
+      const result = await publish({ identity, name, text, net, log, snapshot: ready?.snapshot });
       const out = { pubkey: result.pubkey, name: result.name, seq: result.seq, stored: result.stored, ...(text === undefined ? { revoked: true } : {}) };
       if (!flags.republish) {
         writeJson(out);
@@ -120,3 +144,30 @@ run(NAME, USAGE, async (argv) => {
     process.removeListener('SIGTERM', onSignal);
   }
 });
+
+/** The record comes on stdin, and stdin is a pipe (a shell's FIFO, or the socket pair node's spawn makes): a stage upstream may still be working. */
+function recordOnPipe(path: string | undefined): boolean {
+  if (path !== undefined && path !== '-') return false;
+  try {
+    const st = fstatSync(0);
+    return st.isFIFO() || st.isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/** The seed was handed over by the porcelain, or the key file is not encrypted. */
+function keyNeedsNoPrompt(): boolean {
+  return inheritedSeed() !== undefined || plainKeyPublicKey() !== undefined;
+}
+
+/** Load the key, join the DHT and start looking up our key's packet. */
+async function joinEarly(transports: Transport[], log: (m: string) => void): Promise<{ identity: Identity; net: Network; snapshot: Promise<Snapshot> }> {
+  const identity = await loadMyIdentity();
+  const { Network } = await import('../../lib/dht/network.ts');
+  const net = await Network.open(transports, log);
+  trace('joined the DHT');
+  const snapshot = net.snapshot(identity.publicKey);
+  snapshot.then(() => trace('looked up our packet'), () => {});
+  return { identity, net, snapshot };
+}

@@ -6,7 +6,7 @@ import { parse, intFlag, fdFlag } from '../../lib/cli/args.ts';
 import { writeJson } from '../../lib/cli/io.ts';
 import { usageError } from '../../lib/cli/errors.ts';
 import { confirm, hasTty } from '../../lib/cli/tty.ts';
-import { pipeline } from '../../lib/handoff/pipeline.ts';
+import { pipeline, startStage, type StartedStage } from '../../lib/handoff/pipeline.ts';
 import { unlockOnce } from '../../lib/identity/unlock-once.ts';
 import { describeExpiry, renderQr, listLine } from '../../lib/handoff/text.ts';
 import { showUntrusted } from '../../lib/cli/untrusted-text.ts';
@@ -147,22 +147,41 @@ run('cc-handoff', USAGE, async (argv) => {
   if (pinFd !== undefined) seal.push('--pin-fd', String(pinFd));
   if (flags.burn) seal.push('--burn');
 
-  const session = JSON.parse(await pipeline([['cc-session', ...positionals]], { key }));
   if (flags.carry) {
-    const { handoffWithCarry } = await import('../../lib/handoff/carry-porcelain.ts');
-    return handoffWithCarry({
-      session,
-      seal,
-      transport,
-      key,
-      share: flags.share,
-      pin: !!flags.pin,
-      burn: !!flags.burn,
-      json: !!flags.json,
-      viaStore: !!flags['via-store'],
-      store: flags.store,
-    });
+    // A carry runs cc-session, packs, then cc-seal and cc-dht-put. cc-session
+    // is spawned first (its answer is needed first); cc-seal and cc-dht-put
+    // start right after it and wait for their input, so their start-up
+    // overlaps the packing, which itself starts on the session cc-session
+    // will name (kept only if it names that one: see handoffWithCarry).
+    // Not a --pin seal: its PIN prompt stays where it was (a prompt
+    // cancelled by a failure could leave the terminal without echo).
+    const ahead: { seal?: StartedStage; put?: StartedStage } = {};
+    try {
+      const session = pipeline([['cc-session', ...positionals]], { key }).then((out) => JSON.parse(out));
+      session.catch(() => {}); // handoffWithCarry awaits it
+      if (!flags.pin) ahead.seal = startStage(seal, { key });
+      ahead.put = startStage(['cc-dht-put', ...transport], { key });
+      const { handoffWithCarry } = await import('../../lib/handoff/carry-porcelain.ts');
+      return await handoffWithCarry({
+        session,
+        guessSession: positionals.length === 0,
+        seal,
+        transport,
+        key,
+        share: flags.share,
+        pin: !!flags.pin,
+        burn: !!flags.burn,
+        json: !!flags.json,
+        viaStore: !!flags['via-store'],
+        store: flags.store,
+        ahead,
+      });
+    } finally {
+      ahead.seal?.cancel();
+      ahead.put?.cancel();
+    }
   }
+  const session = JSON.parse(await pipeline([['cc-session', ...positionals]], { key }));
   const record = await pipeline([seal], { key, input: JSON.stringify(session), fds: pinFd !== undefined ? [pinFd] : [] });
   const put = JSON.parse(await pipeline([['cc-dht-put', ...transport]], { key, input: record }));
   const rec = JSON.parse(record);

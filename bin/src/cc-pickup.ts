@@ -6,13 +6,14 @@ import { parse, intFlag, fdFlag } from '../../lib/cli/args.ts';
 import { writeJsonAs } from '../../lib/cli/io.ts';
 import { EXIT, expiredError, usageError } from '../../lib/cli/errors.ts';
 import { confirm, hasTty } from '../../lib/cli/tty.ts';
-import { pipeline, handOver, StageFailed } from '../../lib/handoff/pipeline.ts';
+import { pipeline, handOver, startHandOver, startStage, StageFailed, type StartedStage } from '../../lib/handoff/pipeline.ts';
 import { resolvePeer } from '../../lib/pair/peers.ts';
 import { formatPubkey, identityFromSeed } from '../../lib/identity/identity.ts';
-import { startUnlock, unlockOnce } from '../../lib/identity/unlock-once.ts';
+import { plainKeyPublicKey, startUnlock, unlockOnce } from '../../lib/identity/unlock-once.ts';
 import { rememberedPublicKey, rememberPublicKey } from '../../lib/identity/public-key-cache.ts';
 import { keyFilePath } from '../../lib/config.ts';
 import { renderQr } from '../../lib/handoff/text.ts';
+import { trace } from '../../lib/cli/trace.ts';
 
 const USAGE = `Usage:
   cc-pickup [pk:…|NAME] [-y] [--print] [--qr] [--wait S] [--cwd DIR] [--store STORE] [--json] [-- CLAUDE-ARGS…]
@@ -109,6 +110,10 @@ run('cc-pickup', USAGE, async (args) => {
   };
   const whoami = async (stderr: 'inherit' | 'ignore', env: Record<string, string> = {}) =>
     JSON.parse(await pipeline([['cc-key', 'whoami']], { key, env, stderr })).pubkey as string;
+  const openStage = (pk: string) => ['cc-open', '--from', pk, ...(pinFd !== undefined ? ['--pin-fd', String(pinFd)] : [])];
+  const openOptions = () => ({ key, fds: pinFd !== undefined ? [pinFd] : [] });
+  // cc-open, started while the lookup runs once the key is settled: its start-up overlaps the lookup.
+  let openAhead: StartedStage | undefined;
 
   // Our own record. With an encrypted key, Argon2id (~0.5 s) would come
   // before the lookup, which needs our public key. The public key remembered
@@ -136,8 +141,9 @@ run('cc-pickup', USAGE, async (args) => {
       unlocked = true;
     }
     await unlock(); // a plaintext key (or none): nothing was started
-    const me = key ? formatPubkey(identityFromSeed(key).publicKey) : await whoami('inherit');
+    const me = key ? formatPubkey(identityFromSeed(key).publicKey) : (plainKeyPublicKey() ?? (await whoami('inherit')));
     if (key) rememberPublicKey(keyFilePath(), me);
+    openAhead = startStage(openStage(me), openOptions());
     if (!early || hint !== me) {
       abandon.abort();
       return { from: me, recordText: await lookup(me) };
@@ -159,15 +165,16 @@ run('cc-pickup', USAGE, async (args) => {
     // One stage at a time, so a failed lookup is one error line, not also cc-open's "empty input".
     recordText = await lookup(from);
   } else {
-    ({ from, recordText } = await ownRecord());
+    try {
+      ({ from, recordText } = await ownRecord());
+    } catch (err) {
+      openAhead?.cancel();
+      throw err;
+    }
   }
   const pinRecord = isPinRecord(recordText);
   if (!pinRecord) await unlock();
-  const opened = await pipeline([['cc-open', '--from', from, ...(pinFd !== undefined ? ['--pin-fd', String(pinFd)] : [])]], {
-    key,
-    input: recordText,
-    fds: pinFd !== undefined ? [pinFd] : [],
-  });
+  const opened = openAhead ? await openAhead.run(recordText) : await pipeline([openStage(from)], { ...openOptions(), input: recordText });
   const handoff = JSON.parse(opened);
 
   // Only the publisher's key can sign the removal. Without a passphrase at
@@ -185,7 +192,7 @@ run('cc-pickup', USAGE, async (args) => {
 
   if (handoff.payload?.c) {
     // Session carry: the files come with the record (lib/handoff/carry-*.ts).
-    const { fetchCarried, megabytes } = await import('../../lib/handoff/carry-porcelain.ts');
+    const { fetchCarried, megabytes, startCarryNode } = await import('../../lib/handoff/carry-porcelain.ts');
     const { carryTargetDir } = await import('../../lib/handoff/carry-flow.ts');
     const dir = carryTargetDir(handoff, flags.cwd);
     if (flags.qr) process.stderr.write(await renderQr(handoff.payload.s));
@@ -193,17 +200,36 @@ run('cc-pickup', USAGE, async (args) => {
     if (flags.store !== undefined && !c.u) warn('cc-pickup', '--store is ignored: this handoff serves its files from the publisher, not from a store');
     const storeInfo = c.u ? { store: flags.store ?? c.u, object: `carry/${handoff.expires_at}-${c.x}` } : {};
     if (flags.print) return writeJsonAs({ cwd: dir, carry: { bytes: c.n, sha256: c.x, ...storeInfo }, handoff }, !!flags.json);
-    if (!flags.yes) {
-      if (!hasTty()) throw usageError('resuming asks for confirmation and there is no terminal', 'add -y to resume without asking');
-      const where = handoff.payload.h ? ` from ${handoff.payload.h}` : '';
-      if (!(await confirm(`Fetch session ${handoff.payload.s}${where} (${megabytes(handoff.payload.c.n)}) and resume it in ${dir}?`))) return 1;
+    // The publisher's HyperDHT node is dialled once we have the go-ahead:
+    // bootstrapping ours runs while the question is on the screen.
+    const node = startCarryNode(handoff);
+    let resume: ReturnType<typeof startHandOver> | undefined;
+    let input: string;
+    try {
+      if (!flags.yes) {
+        if (!hasTty()) throw usageError('resuming asks for confirmation and there is no terminal', 'add -y to resume without asking');
+        const where = handoff.payload.h ? ` from ${handoff.payload.h}` : '';
+        if (!(await confirm(`Fetch session ${handoff.payload.s}${where} (${megabytes(handoff.payload.c.n)}) and resume it in ${dir}?`))) return 1;
+      }
+      // The carried transcript records the publisher's cwd; it is installed for
+      // this machine's folder (the payload's path or --cwd), so that is where it
+      // resumes. cc-resume starts once the publisher is sending and waits for
+      // its input while the rest arrives and is checked and installed: its
+      // start-up is then off the path the user waits on (and not in the way
+      // of the HyperDHT bootstrap and connect before it).
+      const resumeArgv = ['cc-resume', '-y', '--cwd', dir, ...(claudeArgs.length ? ['--', ...claudeArgs] : [])];
+      const onSending = () => void (resume ??= startHandOver(resumeArgv));
+      input = await fetchCarried(handoff, flags.cwd, key, flags.store, { node, onSending });
+      resume ??= startHandOver(resumeArgv); // from the store: no transfer to overlap
+      trace('carried session installed');
+      await burnIfMine();
+    } catch (err) {
+      resume?.cancel();
+      throw err;
+    } finally {
+      void node?.then((n) => n.close(), () => {}); // idempotent; already closed after a fetch
     }
-    const input = await fetchCarried(handoff, flags.cwd, key, flags.store);
-    await burnIfMine();
-    // The carried transcript records the publisher's cwd; it was installed for
-    // this machine's folder (the payload's path or --cwd), so that is where it resumes.
-    const installedFor = String(JSON.parse(input).payload.p);
-    return handOver(['cc-resume', '-y', '--cwd', installedFor, ...(claudeArgs.length ? ['--', ...claudeArgs] : [])], input);
+    return resume.run(input);
   }
 
   if (flags.store !== undefined) warn('cc-pickup', '--store is ignored: this handoff does not carry the session files');

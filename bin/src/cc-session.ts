@@ -7,7 +7,6 @@ import { parseJson, readInput, writeJson, writeLine } from '../../lib/cli/io.ts'
 import { canonicalDir, projectSlug } from '../../lib/claude/slug.ts';
 import {
   byNewest,
-  findCurrent,
   findSessionFile,
   isUuid,
   listAll,
@@ -16,6 +15,7 @@ import {
   readSessionMeta,
   type SessionFile,
 } from '../../lib/claude/sessions.ts';
+import { currentSession } from '../../lib/claude/current.ts';
 import { defaultHookCommand, hookStatus, installHook, readHookRecord, recordHookInput, uninstallHook } from '../../lib/claude/hook.ts';
 
 const NAME = 'cc-session';
@@ -87,17 +87,8 @@ function one(id: string): number {
 }
 
 function current(project: string | undefined): number {
-  const root = projectsDir();
   const dir = canonicalDir(project ?? process.cwd());
-  const home = process.env.HOME ? canonicalDir(process.env.HOME) : undefined;
-  const found = findCurrent(root, {
-    dir,
-    walkUp: project === undefined,
-    stopAt: home,
-    // Inside Claude Code its session is the current one, unless another project was named.
-    envSessionId: project === undefined ? process.env.CLAUDE_CODE_SESSION_ID : undefined,
-    recordFor: readHookRecord,
-  });
+  const found = currentSession(project);
   if (!found) throw notFound('ERR_NO_SESSION', `no Claude Code session for ${dir}`, noneHint());
   writeJson(view(found.session, hostname(), found.dir));
   return 0;

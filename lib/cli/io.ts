@@ -2,7 +2,7 @@
  * stdin/stdout for commands that speak JSON (DESIGN.md §2): data only on
  * stdout, pretty-printed for a person at a TTY, compact for a pipe.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, readFileSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { CliError, EXIT, describeSystemError, usageError } from './errors.ts';
 import { jsonForTerminal } from './untrusted-text.ts';
@@ -18,7 +18,17 @@ export const DEFAULT_STDIN_LIMIT = 1 << 20;
 export async function readInput(
   name: string,
   what: string,
-  opts: { path?: string; limit?: number; allowEmpty?: boolean } = {},
+  opts: {
+    path?: string;
+    limit?: number;
+    allowEmpty?: boolean;
+    /**
+     * Wait for stdin on the thread pool instead of in read(2) on the main
+     * thread, so the command's own network work (started before) goes on
+     * while the writer is still busy.
+     */
+    keepLoop?: boolean;
+  } = {},
 ): Promise<Buffer> {
   const limit = opts.limit ?? DEFAULT_STDIN_LIMIT;
   let data: Buffer;
@@ -35,7 +45,7 @@ export async function readInput(
     if (stdinIsTerminal()) {
       throw usageError(`expected ${what} on stdin, got a terminal`, `pipe it in, for example: ... | ${name}`);
     }
-    const head = readStdinSync(limit, what);
+    const head = opts.keepLoop ? await readStdinAsync(limit, what) : readStdinSync(limit, what);
     data = head.complete ? head.data : await readStream(process.stdin, limit, what, head.data);
   }
   if (data.length > limit) throw tooBig(what, limit);
@@ -76,6 +86,29 @@ function stdinIsTerminal(): boolean {
     return false; // a closed stdin reads as empty below
   }
   return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(0);
+}
+
+/** readStdinSync's reads, each on the thread pool (readInput's keepLoop). */
+async function readStdinAsync(limit: number, what: string): Promise<{ data: Buffer; complete: boolean }> {
+  const buf = Buffer.alloc(Math.min(limit + 1, 64 * 1024));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    let n: number;
+    try {
+      n = await new Promise<number>((resolve, reject) => read(0, buf, 0, buf.length, null, (err, got) => (err ? reject(err) : resolve(got))));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') return { data: Buffer.concat(chunks, size), complete: false };
+      if (code === 'EOF' || code === 'EBADF') break; // a closed stdin is empty input
+      throw new CliError('ERR_READ', `cannot read input: ${describeSystemError(err)}`, EXIT.FAILURE);
+    }
+    if (n === 0) break;
+    size += n;
+    if (size > limit) throw tooBig(what, limit);
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return { data: Buffer.concat(chunks, size), complete: true };
 }
 
 /**
@@ -165,7 +198,7 @@ export function parseJson(data: Buffer | string, what: string): unknown {
  * input", not "invalid JSON": the usual cause is an upstream command that
  * failed and printed nothing.
  */
-export async function readJson(name: string, what: string, opts: { path?: string; limit?: number } = {}): Promise<unknown> {
+export async function readJson(name: string, what: string, opts: { path?: string; limit?: number; keepLoop?: boolean } = {}): Promise<unknown> {
   const data = await readInput(name, what, opts);
   if (decodeUtf8(data, what).trim() === '') throw new CliError('ERR_EMPTY_INPUT', `empty input: expected ${what}`, EXIT.FAILURE);
   return parseJson(data, what);

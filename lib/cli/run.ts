@@ -6,6 +6,7 @@
 import { CliError, EXIT, describeSystemError } from './errors.ts';
 import { adoptInheritedKey } from './key-fd.ts';
 import { showUntrusted } from './untrusted-text.ts';
+import { trace } from './trace.ts';
 
 declare const CCKIT_VERSION: string;
 /** The package version build.mjs bakes into each bundle; '0.0.0-dev' when run from source. */
@@ -92,6 +93,7 @@ export function run(name: string, usage: string, fn: CommandFn): void {
     return;
   }
   watchStdout(name);
+  trace('run');
   Promise.resolve()
     .then(() => {
       adoptInheritedKey(); // before anything can spawn a child that would inherit the descriptor
@@ -99,6 +101,7 @@ export function run(name: string, usage: string, fn: CommandFn): void {
     })
     .then(
       async (code) => {
+        trace('done');
         process.exitCode = code ?? EXIT.OK;
         // A write error surfaces on the stream after the command returned: wait for it.
         await flushStdout();

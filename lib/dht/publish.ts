@@ -27,7 +27,7 @@ import {
 } from './pkarr.ts';
 import type { Packet } from 'dns-packet';
 import type { Holder } from './mainline.ts';
-import { requireReachable, type Log, type Network, type Seen } from './network.ts';
+import { requireReachable, type Log, type Network, type Seen, type Snapshot } from './network.ts';
 import type { Transport } from './transports.ts';
 
 /** Write rounds publish() makes against concurrent writers before giving up. */
@@ -55,6 +55,8 @@ export async function publish(opts: {
   text?: string;
   net: Network;
   log: Log;
+  /** net.snapshot() of our key, already started (cc-dht-put looks it up while its record is on the way). */
+  snapshot?: Promise<Snapshot>;
 }): Promise<PublishResult> {
   const { identity, name, text, net, log } = opts;
   const pk = identity.publicKey;
@@ -64,7 +66,7 @@ export async function publish(opts: {
 
   // A record too large even alone fails before any traffic.
   if (text !== undefined) checkBudget(apply(undefined), full, text, pk);
-  const snap = await net.snapshot(pk);
+  const snap = await (opts.snapshot ?? net.snapshot(pk));
   for (const p of snap.problems) log(p);
   requireReachable(net, snap);
   const base: Seen | undefined = snap.best;

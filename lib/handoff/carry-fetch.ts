@@ -18,6 +18,7 @@ import { ensurePrivateDir } from '../secure-file.ts';
 import type { NetKeyPair, NetNode } from '../net/node.ts';
 import { hashName, newHash, type Carry } from './carry-payload.ts';
 import { carryDir } from './carry-pack.ts';
+import { trace } from '../cli/trace.ts';
 
 /** No byte for this long: the transfer is given up (and can be resumed). */
 export const STALL_MS = 60_000;
@@ -38,6 +39,8 @@ export interface FetchOptions {
    * hashed once, there, not here too.
    */
   verified?: Promise<void>;
+  /** The publisher has started sending (the transfer is under way). */
+  onSending?: () => void;
 }
 
 /**
@@ -148,6 +151,7 @@ export async function fetchArchive(node: NetNode, o: FetchOptions): Promise<stri
   }
   const hash = o.verified ? undefined : offset > 0 ? await hashFile(part) : newHash();
   const ch = await dialWithRetry(node, o);
+  trace('connected');
   const fd = openSync(part, 'a', 0o600);
   o.tail?.opened(part, offset);
   let received = offset;
@@ -192,7 +196,10 @@ export async function fetchArchive(node: NetNode, o: FetchOptions): Promise<stri
       throw new CliError('ERR_CARRY_REFUSED', `the publisher did not send the archive: ${msg}`, err.code === 'ERR_NO_ARCHIVE' ? EXIT.NOT_FOUND : EXIT.FAILURE);
     }
     if (head.n !== n || head.offset !== offset || head.$raw !== n - offset) throw mismatch();
+    trace('archive header');
+    o.onSending?.();
     if (received < n) await complete;
+    trace('last byte');
     o.tail?.end();
     // No fsync: `.in` is a cache, hashed again before an earlier one is reused.
     const good = o.verified
@@ -204,6 +211,7 @@ export async function fetchArchive(node: NetNode, o: FetchOptions): Promise<stri
           },
         )
       : hashName(hash!.digest()) === x;
+    trace('checked');
     if (!good) {
       rmSync(part, { force: true });
       await ch.send({ v: 1, op: 'done', ok: false }).catch(() => {});
@@ -211,7 +219,9 @@ export async function fetchArchive(node: NetNode, o: FetchOptions): Promise<stri
     }
     renameSync(part, done);
     await ch.send({ v: 1, op: 'done', ok: true });
+    trace('told the publisher');
     await ch.close().catch(() => {});
+    trace('channel closed');
     return done;
   } finally {
     closeSync(fd);

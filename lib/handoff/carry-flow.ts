@@ -24,6 +24,7 @@ import { installUnpacked, projectFolderFor, stagingPath, unpackStream, type Inst
 import { locateArchive, objectName, openCarryStore, removeArchive, sweepExpired } from './carry-store.ts';
 import { rawInput } from '../age/raw.ts';
 import type { Opened } from './open.ts';
+import { trace } from '../cli/trace.ts';
 
 export type CarryMode = { kind: 'self'; me: Uint8Array } | { kind: 'share'; peer: Uint8Array } | { kind: 'pin' };
 
@@ -34,36 +35,53 @@ export interface PreparedCarry {
   reader: Uint8Array;
 }
 
-/**
- * Pack and seal session `id` (filed for project `project`) for the reader
- * `mode` names: into the carry folder, or to exactly `to.file` (a store's
- * staging file, --via-store).
- */
-export async function prepareCarry(id: string, project: string, mode: CarryMode, to?: { file: string }): Promise<PreparedCarry> {
+/** Who a carry is for: the archive's age recipient, the one key the server admits, and (PIN) the random key `k`. */
+export interface CarryKeys {
+  recipient: Uint8Array;
+  reader: Uint8Array;
+  k?: Buffer;
+}
+
+/** The keys for `mode`, known before anything is packed (so the server can listen while packing runs). */
+export function carryKeys(mode: CarryMode): CarryKeys {
+  if (mode.kind === 'pin') {
+    const k = randomBytes(32);
+    const seed = fetchSeedFromK(k);
+    const reader = identityFromSeed(seed).publicKey;
+    seed.fill(0);
+    return { recipient: x25519PublicFromSecret(k), reader, k };
+  }
+  const reader = mode.kind === 'self' ? mode.me : mode.peer;
+  return { recipient: x25519Public(reader), reader };
+}
+
+/** The transcript of session `id` (filed for project `project`), as a real path. */
+export function locateSession(id: string, project: string): string {
   const root = `${claudeConfigDir()}/projects`;
   const found = findSessionFile(root, id, project ? projectSlug(canonicalDir(project)) : undefined);
   if (!found) throw new CliError('ERR_NO_SESSION', `session ${id} has no file under ${root}`, EXIT.NOT_FOUND);
-  const file = realpathSync(found.file);
-  let recipient: Uint8Array;
-  let reader: Uint8Array;
-  let k: Buffer | undefined;
-  if (mode.kind === 'pin') {
-    k = randomBytes(32);
-    recipient = x25519PublicFromSecret(k);
-    const seed = fetchSeedFromK(k);
-    reader = identityFromSeed(seed).publicKey;
-    seed.fill(0);
-  } else {
-    reader = mode.kind === 'self' ? mode.me : mode.peer;
-    recipient = x25519Public(reader);
-  }
-  const archive = await packSession(file, recipient, to);
+  return realpathSync(found.file);
+}
+
+/** Pack and seal the session whose transcript is `file` for `keys` (their `k` is left for the caller to zero). */
+export async function packCarry(file: string, keys: CarryKeys, to?: { file: string }): Promise<PreparedCarry> {
+  const archive = await packSession(file, keys.recipient, to);
   const carry: Carry = { n: archive.n, x: archive.x };
-  if (k) {
-    carry.k = k.toString('base64url');
-    k.fill(0);
+  if (keys.k) carry.k = keys.k.toString('base64url');
+  return { archive, carry, reader: keys.reader };
+}
+
+/**
+ * Pack and seal session `id` (filed for project `project`) for the reader
+ * `mode` names (or the `keys` already drawn for it): into the carry folder,
+ * or to exactly `to.file` (a store's staging file, --via-store).
+ */
+export async function prepareCarry(id: string, project: string, mode: CarryMode, to?: { file: string }, keys: CarryKeys = carryKeys(mode)): Promise<PreparedCarry> {
+  try {
+    return await packCarry(locateSession(id, project), keys, to);
+  } finally {
+    keys.k?.fill(0);
   }
-  return { archive, carry, reader };
 }
 
 /** Remove a served archive. */
@@ -80,6 +98,10 @@ export interface PickupCarryOptions {
   onProgress?: (received: number, total: number) => void;
   /** --store: where to look for a --via-store archive instead of the store the payload names. */
   store?: string;
+  /** A HyperDHT node the caller started opening (startCarryNode); closed here like our own. */
+  node?: Promise<NetNode>;
+  /** The publisher has started sending the archive. */
+  onSending?: () => void;
 }
 
 function isDir(p: string | undefined): p is string {
@@ -137,7 +159,8 @@ export async function pickupCarry(o: PickupCarryOptions): Promise<PickupResult> 
   try {
     if (c.u) return { ...(await pickupFromStore(o, c, secret, projectFolderFor(root, dir), root)), dir };
     const from = parsePubkey(o.opened.from);
-    const node = await NetNode.open();
+    const node = await (o.node ?? NetNode.open());
+    trace('hyperdht node ready');
     // Decrypt and unpack while the archive arrives (carry-fetch's GrowingFile).
     const staging = stagingPath(root);
     const tail = new GrowingFile();
@@ -145,17 +168,22 @@ export async function pickupCarry(o: PickupCarryOptions): Promise<PickupResult> 
     unpacking.catch(() => {}); // awaited below
     let sealed: string;
     try {
-      sealed = await fetchArchive(node, { carry: c, from, keyPair: keyPair!, onProgress: o.onProgress, tail, verified: unpacking });
+      sealed = await fetchArchive(node, { carry: c, from, keyPair: keyPair!, onProgress: o.onProgress, tail, verified: unpacking, onSending: o.onSending });
     } catch (err) {
       tail.fail(err);
       await unpacking.catch(() => {});
       throw err;
     } finally {
+      trace('fetched');
       await node.close();
+      trace('hyperdht node closed');
     }
     await unpacking;
+    trace('unpacked');
     const result = installUnpacked(staging, projectFolderFor(root, dir), id);
+    trace('installed');
     rmSync(sealed, { force: true });
+    trace('fetched copy removed');
     return { ...result, dir };
   } finally {
     if (keyPair) wipeKeyPair(keyPair);

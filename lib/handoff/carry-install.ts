@@ -18,6 +18,7 @@ import { CliError, EXIT } from '../cli/errors.ts';
 import { openRaw, rawInput, type RawSink } from '../age/raw.ts';
 import { hashName, newHash } from './carry-payload.ts';
 import { projectSlug, canonicalDir } from '../claude/slug.ts';
+import { trace } from '../cli/trace.ts';
 
 export type InstallStatus = 'new' | 'updated' | 'unchanged' | 'kept-both';
 
@@ -223,6 +224,7 @@ export async function unpackStream(source: AsyncIterable<Buffer>, expect: Expect
       throw err;
     }
     if (!matches()) throw archiveMismatch();
+    trace('archive decrypted and unpacked');
     if (problems.length) throw tampered(`the archive holds an entry a session carry never holds: ${problems[0]}`);
     if (!existsSync(join(staging, `${id}.jsonl`))) throw tampered(`the archive does not hold ${id}.jsonl`);
     for (const f of filesUnder(staging)) chmodSync(join(staging, f), 0o600);

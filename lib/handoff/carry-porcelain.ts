@@ -8,15 +8,18 @@ import { CliError, EXIT } from '../cli/errors.ts';
 import { warn } from '../cli/run.ts';
 import { loadMyIdentity } from '../identity/unlock.ts';
 import { identityFromSeed } from '../identity/identity.ts';
-import { identityKeyPair, NetNode, wipeKeyPair } from '../net/node.ts';
+import { identityKeyPair, NetNode, wipeKeyPair, type NetKeyPair } from '../net/node.ts';
 import { resolvePeer } from '../pair/peers.ts';
-import { pipeline } from './pipeline.ts';
+import { pipeline, type StartedStage } from './pipeline.ts';
 import { describeExpiry } from './text.ts';
-import { discardArchive, pickupCarry, prepareCarry, type CarryMode } from './carry-flow.ts';
-import { serveArchive } from './carry-serve.ts';
+import { carryKeys, discardArchive, locateSession, packCarry, pickupCarry, prepareCarry, type CarryKeys, type CarryMode, type PickupCarryOptions } from './carry-flow.ts';
+import { currentSession } from '../claude/current.ts';
+import { realpathSync } from 'node:fs';
+import { listenArchive, serveUntil, type ArchiveServer } from './carry-serve.ts';
 import type { Opened } from './open.ts';
 import { rmSync } from 'node:fs';
 import { showUntrusted } from '../cli/untrusted-text.ts';
+import { trace } from '../cli/trace.ts';
 import { carryStoreSpec, objectName, openCarryStore, putArchive, removeArchive, sweepExpired } from './carry-store.ts';
 
 /** "12.3 MB" */
@@ -46,7 +49,15 @@ export function progressLine(verb: string): ((done: number, total: number) => vo
 }
 
 export interface HandoffCarryOptions {
-  session: { s: string; h: string; p: string };
+  /** cc-session's answer, or the cc-session stage still running. */
+  session: Session | Promise<Session>;
+  /**
+   * cc-session was asked for the current session (no id named): start
+   * packing the session it will most likely name (lib/claude/current.ts,
+   * the same choice) while it runs, and keep that archive only if it names
+   * that very file.
+   */
+  guessSession?: boolean;
   /** The cc-seal stage as cc-handoff built it (--ttl, --to, --pin, --burn…). */
   seal: string[];
   transport: string[];
@@ -60,56 +71,131 @@ export interface HandoffCarryOptions {
   viaStore?: boolean;
   /** --store STORE (else the configured or the project's cc-context store). */
   store?: string;
+  /**
+   * The cc-seal stage (o.seal) and `cc-dht-put` (o.transport) already
+   * started by the caller, waiting for their input (pipeline.ts startStage),
+   * so their start-up overlaps the packing; run as stages otherwise.
+   */
+  ahead?: { seal?: StartedStage; put?: StartedStage };
+}
+
+/** Run the seal and put stages: the ones started ahead, else now. */
+function sealStage(o: HandoffCarryOptions, input: string): Promise<string> {
+  return o.ahead?.seal ? o.ahead.seal.run(input) : pipeline([o.seal], { key: o.key, input });
+}
+function putStage(o: HandoffCarryOptions, input: string): Promise<string> {
+  return o.ahead?.put ? o.ahead.put.run(input) : pipeline([['cc-dht-put', ...o.transport]], { key: o.key, input });
+}
+
+type Session = { s: string; h: string; p: string };
+
+/** The transcript currentSession() names, or undefined (no guess: cc-session decides alone). */
+function guessedSessionFile(): string | undefined {
+  try {
+    const found = currentSession();
+    return found ? realpathSync(found.session.file) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Pack and seal the session cc-session names, for `keys`. With `guess`, the
+ * packing of the guessed transcript starts at once, and is what is used when
+ * cc-session names that file; otherwise it is discarded and the named one
+ * packed. `keys.k` (PIN) is zeroed once the archive is chosen.
+ */
+async function packNamedSession(session: Promise<Session>, keys: CarryKeys, guess: string | undefined) {
+  const early = guess ? packCarry(guess, keys) : undefined;
+  early?.catch(() => {}); // used, or discarded, below
+  try {
+    const s = await session;
+    const file = locateSession(s.s, s.p);
+    if (early && file === guess) {
+      trace('cc-session named the guessed session');
+      return await early;
+    }
+    if (early) void early.then((p) => discardArchive(p.archive), () => {});
+    trace(early ? 'guessed another session: packing the one named' : 'packing');
+    return await packCarry(file, keys);
+  } catch (err) {
+    if (early) void early.then((p) => discardArchive(p.archive), () => {});
+    throw err;
+  } finally {
+    keys.k?.fill(0);
+  }
 }
 
 /** cc-handoff --carry: pack, seal, publish, serve until picked up / expired / Ctrl-C. */
 export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> {
-  // A copy: the seed is zeroed below, and o.key still goes to the stages.
-  const id = o.key ? identityFromSeed(Uint8Array.from(o.key)) : await loadMyIdentity();
-  const keyPair = identityKeyPair(id);
-  const mode: CarryMode = o.pin ? { kind: 'pin' } : o.share ? { kind: 'share', peer: await resolvePeer(o.share) } : { kind: 'self', me: id.publicKey };
-  id.seed.fill(0);
+  const sessionP = Promise.resolve(o.session);
+  sessionP.catch(() => {}); // awaited below
+  let keyPair: NetKeyPair;
+  let mode: CarryMode;
+  try {
+    // A copy: the seed is zeroed below, and o.key still goes to the stages.
+    const id = o.key ? identityFromSeed(Uint8Array.from(o.key)) : await loadMyIdentity();
+    keyPair = identityKeyPair(id);
+    mode = o.pin ? { kind: 'pin' } : o.share ? { kind: 'share', peer: await resolvePeer(o.share) } : { kind: 'self', me: id.publicKey };
+    id.seed.fill(0);
+  } catch (err) {
+    await sessionP; // a failed cc-session is the one error to report
+    throw err;
+  }
   if (o.viaStore) {
     wipeKeyPair(keyPair);
-    return handoffViaStore(o, mode);
+    return handoffViaStore({ ...o, session: await sessionP }, mode);
   }
-  // Bootstrapping HyperDHT takes a moment: let it run while the session is packed.
+  // Bootstrapping HyperDHT and listening on our key (on a real network the
+  // announcement takes seconds) run while the session is packed and sealed;
+  // the record is published only once both are done, so whoever finds it can
+  // fetch the archive at once.
   const nodeReady = NetNode.open();
-  nodeReady.catch(() => {});
+  nodeReady.then(() => trace('hyperdht node bootstrapped'), () => {});
+  const keys = carryKeys(mode);
+  const packing = packNamedSession(sessionP, keys, o.guessSession ? guessedSessionFile() : undefined);
+  packing.catch(() => {}); // awaited below
+  const progress = progressLine('sent');
+  const listening = nodeReady.then((node) => listenArchive(node, { archive: packing.then((p) => p.archive), keyPair, reader: keys.reader, onProgress: progress }));
+  listening.catch(() => {}); // awaited below
+  const closeNode = async () => {
+    await listening.then((s) => s.close(), () => {});
+    await nodeReady.then((n) => n.close(), () => {});
+    trace('hyperdht node closed');
+  };
   let prepared: Awaited<ReturnType<typeof prepareCarry>>;
   try {
-    prepared = await prepareCarry(o.session.s, o.session.p, mode);
+    prepared = await packing;
+    trace('archive packed and sealed');
   } catch (err) {
-    await nodeReady.then((n) => n.close(), () => {});
+    wipeKeyPair(keyPair);
+    // Not awaited: the bootstrap may still be under way (offline, up to its
+    // timeout), and a command that failed exits at once (lib/cli/run.ts).
+    void closeNode();
     throw err;
   }
   const ac = new AbortController();
   const stop = () => ac.abort();
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, stop);
-  let node: NetNode | undefined;
   try {
-    const payload = { h: o.session.h, p: o.session.p, s: o.session.s, c: prepared.carry };
-    const record = await pipeline([o.seal], { key: o.key, input: JSON.stringify(payload) });
+    const session = await sessionP;
+    const payload = { h: session.h, p: session.p, s: session.s, c: prepared.carry };
+    const record = await sealStage(o, JSON.stringify(payload));
     const rec = JSON.parse(record);
     const expiresAt = rec.created_at + rec.ttl;
-    node = await nodeReady;
-    const progress = progressLine('sent');
-    const end = await serveArchive(node, {
-      archive: prepared.archive,
-      keyPair,
-      reader: prepared.reader,
+    const server: ArchiveServer = await listening;
+    const end = await serveUntil(server, {
       expiresAt,
       signal: ac.signal,
-      onProgress: progress,
       onListening: async () => {
-        const put = JSON.parse(await pipeline([['cc-dht-put', ...o.transport]], { key: o.key, input: record }));
+        const put = JSON.parse(await putStage(o, record));
         const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
         const mode = o.share ? 'share' : o.pin ? 'pin' : 'self';
         const summary = {
           pubkey,
-          session: o.session.s,
-          project: o.session.p,
-          host: o.session.h,
+          session: session.s,
+          project: session.p,
+          host: session.h,
           mode,
           to: o.share ?? null,
           created_at: rec.created_at,
@@ -125,8 +211,8 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
         }
         const who = mode === 'share' ? `only ${o.share} can fetch and open it` : mode === 'pin' ? 'anyone with the PIN can fetch and open it' : 'any machine with your key can fetch and open it';
         process.stdout.write(
-          `Published session ${o.session.s}, carrying its files (${megabytes(prepared.carry.n)} sealed)\n` +
-            `  project ${o.session.p} on ${o.session.h}\n` +
+          `Published session ${session.s}, carrying its files (${megabytes(prepared.carry.n)} sealed)\n` +
+            `  project ${session.p} on ${session.h}\n` +
             `  ${who}; ${describeExpiry(expiresAt)}${o.burn ? '; removed after the first pickup' : ''}\n` +
             `Run on the other machine:\n  ${summary.pickup}\n` +
             `Serving the session until it is picked up (Ctrl-C stops)…\n`,
@@ -134,6 +220,7 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
       },
     });
     progress.end();
+    trace(`serving ended: ${end}`);
     if (end === 'picked-up' && o.burn) {
       await pipeline([['cc-dht-put', '--revoke', ...o.transport]], { key: o.key });
     }
@@ -148,7 +235,7 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, stop);
     discardArchive(prepared.archive);
     wipeKeyPair(keyPair);
-    await (node ?? (await nodeReady.catch(() => undefined)))?.close();
+    await closeNode();
   }
 }
 
@@ -156,7 +243,7 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
  * cc-handoff --carry --via-store: seal the record, put the sealed archive in
  * the store, publish the record, and return: nothing needs to stay up.
  */
-async function handoffViaStore(o: HandoffCarryOptions, mode: CarryMode): Promise<number> {
+async function handoffViaStore(o: HandoffCarryOptions & { session: Session }, mode: CarryMode): Promise<number> {
   const store = await openCarryStore(await carryStoreSpec(o.store, o.session.p));
   try {
     const staged = store.stageFile();
@@ -166,13 +253,13 @@ async function handoffViaStore(o: HandoffCarryOptions, mode: CarryMode): Promise
     try {
       const carry = { ...prepared.carry, u: store.spec };
       const payload = { h: o.session.h, p: o.session.p, s: o.session.s, c: carry };
-      const record = await pipeline([o.seal], { key: o.key, input: JSON.stringify(payload) });
+      const record = await sealStage(o, JSON.stringify(payload));
       const rec = JSON.parse(record);
       const expiresAt = rec.created_at + rec.ttl;
       name = objectName(expiresAt, carry.x);
       await putArchive(store, staged, name);
       committed = true;
-      const put = JSON.parse(await pipeline([['cc-dht-put', ...o.transport]], { key: o.key, input: record }));
+      const put = JSON.parse(await putStage(o, record));
       await sweepExpired(store);
       const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
       const modeName = o.share ? 'share' : o.pin ? 'pin' : 'self';
@@ -230,10 +317,30 @@ export function describeInstall(r: Awaited<ReturnType<typeof pickupCarry>>, orig
   }
 }
 
+/**
+ * For a carry served by its publisher (not a --via-store one), start
+ * bootstrapping the HyperDHT node the fetch will dial from, so it runs while
+ * cc-pickup does the rest (the confirmation, the key). Undefined otherwise.
+ */
+export function startCarryNode(handoff: Opened): Promise<NetNode> | undefined {
+  if (!handoff.payload.c || handoff.payload.c.u) return undefined;
+  trace('carry: opening hyperdht node');
+  const node = NetNode.open();
+  node.then(() => trace('hyperdht node bootstrapped'), () => {});
+  return node;
+}
+
 /** cc-pickup, carry part: fetch, verify, install; returns what cc-resume should get on stdin. */
-export async function fetchCarried(handoff: Opened, cwd: string | undefined, key?: Uint8Array, store?: string): Promise<string> {
+export async function fetchCarried(
+  handoff: Opened,
+  cwd: string | undefined,
+  key?: Uint8Array,
+  store?: string,
+  more: Pick<PickupCarryOptions, 'node' | 'onSending'> = {},
+): Promise<string> {
   const progress = progressLine('received');
   const r = await pickupCarry({
+    ...more,
     opened: handoff,
     cwd,
     store,

@@ -16,35 +16,60 @@ import { createReadStream } from 'node:fs';
 import { bytesEqual } from '../identity/identity.ts';
 import type { Channel, NetKeyPair, NetNode } from '../net/node.ts';
 import type { PackedArchive } from './carry-pack.ts';
+import { trace } from '../cli/trace.ts';
 
 export type ServeEnd = 'picked-up' | 'expired' | 'stopped';
 
-export interface ServeOptions {
-  archive: PackedArchive;
+export interface ListenArchiveOptions {
+  /**
+   * The sealed archive, or its packing still under way: the server can
+   * listen (on a real network, announcing takes seconds) while the session
+   * is packed; a request that comes first waits for it.
+   */
+  archive: PackedArchive | Promise<PackedArchive>;
   /** Our identity key pair: its pk: is the record's pubkey, the address. */
   keyPair: NetKeyPair;
   /** The one key allowed to fetch. */
   reader: Uint8Array;
+  /** Bytes sent so far in the current transfer (for a progress line). */
+  onProgress?: (sent: number, total: number) => void;
+}
+
+export interface ServeOptions extends ListenArchiveOptions {
   /** Unix seconds: stop serving then. */
   expiresAt: number;
   /** Abort to stop serving (Ctrl-C). */
   signal?: AbortSignal;
-  /** Bytes sent so far in the current transfer (for a progress line). */
-  onProgress?: (sent: number, total: number) => void;
   /** Called once the listener is up (the record may be published now). */
   onListening?: () => void | Promise<void>;
 }
 
-/** Serve until picked up, expired or aborted; returns which. */
-export async function serveArchive(node: NetNode, o: ServeOptions): Promise<ServeEnd> {
-  let finish!: (end: ServeEnd) => void;
-  const ended = new Promise<ServeEnd>((resolve) => (finish = resolve));
+/** A listening archive server: `pickedUp` settles at the first reader that confirmed a good copy. */
+export interface ArchiveServer {
+  pickedUp: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Listen for the reader on our key; serving starts at once, or when `o.archive` is ready. */
+export async function listenArchive(node: NetNode, o: ListenArchiveOptions): Promise<ArchiveServer> {
+  trace('listen');
+  let done!: () => void;
+  const pickedUp = new Promise<void>((resolve) => (done = resolve));
   const server = await node.listen(o.keyPair, { allow: (remote) => bytesEqual(remote, o.reader) }, (ch) => {
     handle(ch, o).then(
-      (pickedUp) => pickedUp && finish('picked-up'),
+      (ok) => ok && done(),
       () => ch.destroy(),
     );
   });
+  trace('listening');
+  return { pickedUp, close: () => server.close() };
+}
+
+/** Keep `server` up until picked up, expired or aborted; returns which, and closes it. */
+export async function serveUntil(server: ArchiveServer, o: Pick<ServeOptions, 'expiresAt' | 'signal' | 'onListening'>): Promise<ServeEnd> {
+  let finish!: (end: ServeEnd) => void;
+  const ended = new Promise<ServeEnd>((resolve) => (finish = resolve));
+  void server.pickedUp.then(() => finish('picked-up'));
   const untilExpiry = Math.max(0, o.expiresAt * 1000 - Date.now());
   const timer = setTimeout(() => finish('expired'), Math.min(untilExpiry, 2 ** 31 - 1));
   const onAbort = () => finish('stopped');
@@ -60,9 +85,14 @@ export async function serveArchive(node: NetNode, o: ServeOptions): Promise<Serv
   }
 }
 
+/** Serve until picked up, expired or aborted; returns which. */
+export async function serveArchive(node: NetNode, o: ServeOptions): Promise<ServeEnd> {
+  return serveUntil(await listenArchive(node, o), o);
+}
+
 /** One reader connection; true once the reader confirmed a good copy. */
-async function handle(ch: Channel, o: ServeOptions): Promise<boolean> {
-  const { n, x, path } = o.archive;
+async function handle(ch: Channel, o: ListenArchiveOptions): Promise<boolean> {
+  const { n, x, path } = await o.archive;
   for (;;) {
     const m = await ch.nextOrEnd(10 * 60_000, 'a request');
     if (m === undefined) return false;
