@@ -88,27 +88,49 @@ function stdinIsTerminal(): boolean {
   return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(0);
 }
 
-/** readStdinSync's reads, each on the thread pool (readInput's keepLoop). */
-async function readStdinAsync(limit: number, what: string): Promise<{ data: Buffer; complete: boolean }> {
+/** The buffer both stdin readers read into, and what they collected so far. */
+function stdinCollector(limit: number, what: string) {
   const buf = Buffer.alloc(Math.min(limit + 1, 64 * 1024));
   const chunks: Buffer[] = [];
   let size = 0;
+  return {
+    buf,
+    /** Keep the n bytes just read into buf; false at end of input (n = 0). */
+    take(n: number): boolean {
+      if (n === 0) return false;
+      size += n;
+      if (size > limit) throw tooBig(what, limit);
+      chunks.push(Buffer.from(buf.subarray(0, n)));
+      return true;
+    },
+    result(complete: boolean): { data: Buffer; complete: boolean } {
+      return { data: Buffer.concat(chunks, size), complete };
+    },
+  };
+}
+
+/** What a failed read(2) of stdin means: 'again' (non-blocking, nothing yet) or 'end'; anything else is thrown. */
+function readFailure(err: unknown): 'again' | 'end' {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EAGAIN') return 'again';
+  if (code === 'EOF' || code === 'EBADF') return 'end'; // a closed stdin is empty input
+  throw new CliError('ERR_READ', `cannot read input: ${describeSystemError(err)}`, EXIT.FAILURE);
+}
+
+/** readStdinSync's reads, each on the thread pool (readInput's keepLoop). */
+async function readStdinAsync(limit: number, what: string): Promise<{ data: Buffer; complete: boolean }> {
+  const c = stdinCollector(limit, what);
   for (;;) {
     let n: number;
     try {
-      n = await new Promise<number>((resolve, reject) => read(0, buf, 0, buf.length, null, (err, got) => (err ? reject(err) : resolve(got))));
+      n = await new Promise<number>((resolve, reject) => read(0, c.buf, 0, c.buf.length, null, (err, got) => (err ? reject(err) : resolve(got))));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') return { data: Buffer.concat(chunks, size), complete: false };
-      if (code === 'EOF' || code === 'EBADF') break; // a closed stdin is empty input
-      throw new CliError('ERR_READ', `cannot read input: ${describeSystemError(err)}`, EXIT.FAILURE);
+      if (readFailure(err) === 'again') return c.result(false);
+      break;
     }
-    if (n === 0) break;
-    size += n;
-    if (size > limit) throw tooBig(what, limit);
-    chunks.push(Buffer.from(buf.subarray(0, n)));
+    if (!c.take(n)) break;
   }
-  return { data: Buffer.concat(chunks, size), complete: true };
+  return c.result(true);
 }
 
 /**
@@ -119,25 +141,18 @@ async function readStdinAsync(limit: number, what: string): Promise<{ data: Buff
  * the rest; `complete` says whether end of input was reached.
  */
 function readStdinSync(limit: number, what: string): { data: Buffer; complete: boolean } {
-  const buf = Buffer.alloc(Math.min(limit + 1, 64 * 1024));
-  const chunks: Buffer[] = [];
-  let size = 0;
+  const c = stdinCollector(limit, what);
   for (;;) {
     let n: number;
     try {
-      n = readSync(0, buf, 0, buf.length, null);
+      n = readSync(0, c.buf, 0, c.buf.length, null);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') return { data: Buffer.concat(chunks, size), complete: false };
-      if (code === 'EOF' || code === 'EBADF') break; // a closed stdin is empty input
-      throw new CliError('ERR_READ', `cannot read input: ${describeSystemError(err)}`, EXIT.FAILURE);
+      if (readFailure(err) === 'again') return c.result(false);
+      break;
     }
-    if (n === 0) break;
-    size += n;
-    if (size > limit) throw tooBig(what, limit);
-    chunks.push(Buffer.from(buf.subarray(0, n)));
+    if (!c.take(n)) break;
   }
-  return { data: Buffer.concat(chunks, size), complete: true };
+  return c.result(true);
 }
 
 function tooBig(what: string, limit: number) {

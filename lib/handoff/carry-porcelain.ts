@@ -126,6 +126,32 @@ async function packNamedSession(session: Promise<Session>, keys: CarryKeys, gues
   }
 }
 
+/** What cc-handoff --carry prints (as JSON with --json) once the record is published, served or stored. */
+function publishedSummary(
+  o: HandoffCarryOptions,
+  session: { s: string; h: string; p: string },
+  rec: { created_at: number; ttl: number },
+  put: { pubkey: unknown; stored: unknown },
+  carry: Record<string, unknown>,
+) {
+  const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
+  const mode: 'share' | 'pin' | 'self' = o.share ? 'share' : o.pin ? 'pin' : 'self';
+  return {
+    pubkey,
+    session: session.s,
+    project: session.p,
+    host: session.h,
+    mode,
+    to: o.share ?? null,
+    created_at: rec.created_at,
+    expires_at: rec.created_at + rec.ttl,
+    burn: o.burn,
+    pickup: `cc-pickup ${pubkey}`,
+    stored: put.stored,
+    carry,
+  };
+}
+
 /** cc-handoff --carry: pack, seal, publish, serve until picked up / expired / Ctrl-C. */
 export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> {
   const sessionP = Promise.resolve(o.session);
@@ -189,22 +215,8 @@ export async function handoffWithCarry(o: HandoffCarryOptions): Promise<number> 
       signal: ac.signal,
       onListening: async () => {
         const put = JSON.parse(await putStage(o, record));
-        const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
-        const mode = o.share ? 'share' : o.pin ? 'pin' : 'self';
-        const summary = {
-          pubkey,
-          session: session.s,
-          project: session.p,
-          host: session.h,
-          mode,
-          to: o.share ?? null,
-          created_at: rec.created_at,
-          expires_at: expiresAt,
-          burn: o.burn,
-          pickup: `cc-pickup ${pubkey}`,
-          stored: put.stored,
-          carry: { bytes: prepared.carry.n, sha256: prepared.carry.x },
-        };
+        const summary = publishedSummary(o, session, rec, put, { bytes: prepared.carry.n, sha256: prepared.carry.x });
+        const { pubkey, mode } = summary;
         if (o.json) {
           process.stdout.write(JSON.stringify(summary) + '\n');
           return;
@@ -261,22 +273,8 @@ async function handoffViaStore(o: HandoffCarryOptions & { session: Session }, mo
       committed = true;
       const put = JSON.parse(await putStage(o, record));
       await sweepExpired(store);
-      const pubkey = `pk:${String(put.pubkey).replace(/^pk:/, '')}`;
-      const modeName = o.share ? 'share' : o.pin ? 'pin' : 'self';
-      const summary = {
-        pubkey,
-        session: o.session.s,
-        project: o.session.p,
-        host: o.session.h,
-        mode: modeName,
-        to: o.share ?? null,
-        created_at: rec.created_at,
-        expires_at: expiresAt,
-        burn: o.burn,
-        pickup: `cc-pickup ${pubkey}`,
-        stored: put.stored,
-        carry: { bytes: carry.n, sha256: carry.x, store: carry.u, object: `carry/${name}` },
-      };
+      const summary = publishedSummary(o, o.session, rec, put, { bytes: carry.n, sha256: carry.x, store: carry.u, object: `carry/${name}` });
+      const { pubkey, mode: modeName } = summary;
       if (o.json) {
         process.stdout.write(JSON.stringify(summary) + '\n');
         return 0;
