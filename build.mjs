@@ -48,7 +48,7 @@ for (const name of names) {
     // Native addons, packages that locate files at run time, and big packages
     // used only on some paths stay in node_modules.
     external: [
-      'argon2', 'hyperdht', '@hyperswarm/secret-stream', 'sodium-native', 'udx-native', 'bittorrent-dht', 'zx',
+      'argon2', 'hyperdht', '@hyperswarm/secret-stream', 'sodium-native', 'udx-native', 'bittorrent-dht',
       '@zxcvbn-ts/*', '@modelcontextprotocol/sdk', 'zod', 'age-encryption',
     ],
     // import.meta.url names the command's file in dist/ (the stub), as it did

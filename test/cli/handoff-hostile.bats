@@ -15,13 +15,7 @@ setup() {
   setup_home
   use_testnet
   SID=$(node -e 'console.log(crypto.randomUUID())')
-  mkdir -p "$BATS_TEST_TMPDIR/fakebin"
-  cat > "$BATS_TEST_TMPDIR/fakebin/claude" <<SH
-#!/bin/sh
-printf '%s\n' "\$PWD" "\$@" > "$BATS_TEST_TMPDIR/claude-ran"
-SH
-  chmod +x "$BATS_TEST_TMPDIR/fakebin/claude"
-  export CCKIT_CLAUDE="$BATS_TEST_TMPDIR/fakebin/claude"
+  use_recording_claude
   TMUX_SOCK="$BATS_TEST_TMPDIR/tmux.sock"
 }
 

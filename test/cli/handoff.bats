@@ -12,13 +12,7 @@ setup() {
   use_testnet
   SID=$(node -e 'console.log(crypto.randomUUID())')
   # A stand-in for claude that records how it was run (the real CLI is in claude-handoff.bats).
-  mkdir -p "$BATS_TEST_TMPDIR/fakebin"
-  cat > "$BATS_TEST_TMPDIR/fakebin/claude" <<SH
-#!/bin/sh
-printf '%s\n' "\$PWD" "\$@" > "$BATS_TEST_TMPDIR/claude-ran"
-SH
-  chmod +x "$BATS_TEST_TMPDIR/fakebin/claude"
-  export CCKIT_CLAUDE="$BATS_TEST_TMPDIR/fakebin/claude"
+  use_recording_claude
 }
 
 # machine NAME: paths of a simulated machine

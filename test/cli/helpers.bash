@@ -63,3 +63,17 @@ complete_bash() {
   bash -c "source '$ROOT/completions/bash/$c'; fn=\$(complete -p $c); fn=\${fn#*-F }; fn=\${fn%% *}
     COMP_WORDS=($c $*); COMP_CWORD=$#; \$fn; printf '%s\n' \"\${COMPREPLY[@]}\""
 }
+
+# use_recording_claude: CCKIT_CLAUDE is a stand-in that records where it was
+# started and with what arguments in $BATS_TEST_TMPDIR/claude-ran (line 1 the
+# folder, then one argument a line). For tests of what cckit hands to claude;
+# the real CLI is driven in the claude-*.bats files.
+use_recording_claude() {
+  mkdir -p "$BATS_TEST_TMPDIR/fakebin"
+  cat > "$BATS_TEST_TMPDIR/fakebin/claude" <<SH
+#!/bin/sh
+printf '%s\n' "\$PWD" "\$@" > "$BATS_TEST_TMPDIR/claude-ran"
+SH
+  chmod +x "$BATS_TEST_TMPDIR/fakebin/claude"
+  export CCKIT_CLAUDE="$BATS_TEST_TMPDIR/fakebin/claude"
+}
