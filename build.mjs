@@ -34,6 +34,26 @@ require('./main/${name}.cjs');
 `;
 
 const written = new Set();
+// Worker threads started by a command's bundle, built beside it (dist/main/NAME.cjs).
+const workers = { 'context-seal-worker': 'lib/context/seal-worker.ts' };
+for (const [name, entry] of Object.entries(workers)) {
+  const result = await build({
+    entryPoints: [entry],
+    outfile: `dist/main/${name}.cjs`,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    sourcemap: 'linked',
+    metafile: true,
+    external: ['sodium-native', 'age-encryption'],
+    banner: { js: `"use strict";const __cckitUrl=require('node:url').pathToFileURL(__filename).href;` },
+    define: { 'import.meta.url': '__cckitUrl' },
+    logLevel: 'warning',
+  });
+  for (const out of Object.keys(result.metafile.outputs)) written.add(resolve(out));
+}
 for (const name of names) {
   const result = await build({
     entryPoints: [`bin/src/${name}.ts`],

@@ -117,6 +117,10 @@ run(NAME, USAGE, async (argv) => {
       const { flags, positionals } = parse(NAME, rest, { ...COMMON, space: { type: 'string' }, store: { type: 'string' }, dht: { type: 'boolean' } }, { maxPositionals: 1 });
       const dir = resolve(positionals[0] ?? '.');
       const { isSpace } = await import('../../lib/context/space.ts');
+      const { listFiles } = await import('../../lib/context/scan.ts');
+      // The folder is listed (another process) while the key is loaded and the store read.
+      const listing = flags.space === undefined && isSpace(dir) ? listFiles(dir) : undefined;
+      listing?.catch(() => {});
       const { push } = await import('../../lib/context/push.ts');
       const id = await me(flags);
       if (flags.space !== undefined) {
@@ -127,7 +131,7 @@ run(NAME, USAGE, async (argv) => {
       } else if (!isSpace(dir)) {
         throw usageError(`${dir} is not a shared space`, `run '${NAME} init ${positionals[0] ?? '.'} --store STORE', or push into a peer's space with --space OWNER`);
       }
-      writeJson(await push(dir, id, { dht: !!flags.dht, log: (m) => warn(NAME, m) }));
+      writeJson(await push(dir, id, { dht: !!flags.dht, listing, log: (m) => warn(NAME, m) }));
       return;
     }
     case 'pull': {
@@ -141,7 +145,7 @@ run(NAME, USAGE, async (argv) => {
     case 'status': {
       const { positionals } = parse(NAME, rest, {}, { maxPositionals: 1 });
       const { status } = await import('../../lib/context/status.ts');
-      writeJson(status(resolve(positionals[0] ?? '.')));
+      writeJson(await status(resolve(positionals[0] ?? '.')));
       return;
     }
     case 'log': {

@@ -190,6 +190,12 @@ function headerMac(fileKey: Uint8Array, headerNoMac: Uint8Array): Buffer {
 
 /** Serialise stanzas and MAC them with the file key. */
 export function encodeHeader(stanzas: Stanza[], fileKey: Uint8Array): Buffer {
+  const noMac = headerWithoutMac(stanzas);
+  return Buffer.concat([noMac, Buffer.from(` ${b64nopad(headerMac(fileKey, noMac))}\n`, 'latin1')]);
+}
+
+/** The header's text up to and including `---`: what the MAC covers. */
+export function headerWithoutMac(stanzas: Stanza[]): Buffer {
   let text = INTRO;
   for (const s of stanzas) {
     text += `-> ${s.args.join(' ')}\n`;
@@ -198,8 +204,7 @@ export function encodeHeader(stanzas: Stanza[], fileKey: Uint8Array): Buffer {
     if (b64.length % 64 === 0) text += '\n'; // the last body line is always short, possibly empty
   }
   text += '---';
-  const noMac = Buffer.from(text, 'latin1');
-  return Buffer.concat([noMac, Buffer.from(` ${b64nopad(headerMac(fileKey, noMac))}\n`, 'latin1')]);
+  return Buffer.from(text, 'latin1');
 }
 
 /** A header as parseHeader splits it: its stanzas, the bytes the MAC covers, and the 32-byte MAC. */

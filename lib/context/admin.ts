@@ -16,7 +16,8 @@ import { checkOwnerView, stageCompaction, type CompactResult } from './compact.t
 import { emptyKeys, readOwnerKeys, writeOwnerKeys, type OwnerKeys } from './owner-keys.ts';
 import { loadAccess, metaRecipient, peerRecipient } from './policy.ts';
 import { readReaderState } from './reader-state.ts';
-import { isSpace, metaDir, newSpaceId, readIndex, readSpaceConfig, writeSpaceConfig, writeSpaceFile } from './space.ts';
+import { isSpace, metaDir, newSpaceId, readSpaceConfig, writeSpaceConfig, writeSpaceFile } from './space.ts';
+import { readIndex } from './push-index.ts';
 import { openStore, type Store } from './store.ts';
 import { writerTag } from './tags.ts';
 import type { ChainPositions } from './verify-logs.ts';

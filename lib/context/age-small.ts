@@ -1,19 +1,30 @@
 /**
  * Standard age v1 files for small objects held whole in memory, tuned for
  * thousands per push or pull (the per-file cost is what made cc-context slow,
- * not the bytes): the recipient's and identities' keys are imported once, the
- * ephemeral share is read through JWK (OpenSSL's DER export costs ~80 µs, JWK
- * ~1 µs), randomness comes from a pool, and the STREAM chunks are sealed and
- * opened straight from the one buffer (no 64 KiB staging buffer per file).
+ * not the bytes): identities' keys are imported once, randomness comes from a
+ * pool, and the STREAM chunks are sealed and opened straight from the one
+ * buffer (no 64 KiB staging buffer per file).
+ *
+ * Sealing uses libsodium (sodium-native: X25519, ChaCha20-Poly1305, SHA-256,
+ * randomness) and @noble/hashes (HKDF, HMAC), not node:crypto: a push seals
+ * on several threads at once (seal-threads.ts), and node:crypto used from two
+ * threads at once deadlocks in this Node's OpenSSL (both threads parked on a
+ * futex within seconds; bench/context-sync.sh hung on it). Opening (one
+ * thread) stays on node:crypto through lib/age/stream.ts.
+ *
  * The output is byte-for-byte the format lib/age/stream.ts writes and reads:
  * X25519 stanza, header MAC, STREAM over 64 KiB chunks; the tests open it with
  * typage (npm age-encryption) and lib/age.
  */
-import { createCipheriv, createDecipheriv, diffieHellman, generateKeyPairSync, hkdfSync, randomFillSync, type KeyObject } from 'node:crypto';
+import { createDecipheriv } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import {
   CHUNK_SIZE,
-  encodeHeader,
   FILE_KEY_SIZE,
+  headerWithoutMac,
   HeaderScanner,
   INTRO,
   integrityError,
@@ -27,11 +38,20 @@ import {
   x25519Identity,
   type X25519Identity,
 } from '../age/stream.ts';
-import { x25519PublicKey } from '../identity/ed25519.ts';
 
 const X25519_LABEL = Buffer.from('age-encryption.org/v1/X25519');
 const ZERO_NONCE = Buffer.alloc(12);
 const INTRO_BYTES = Buffer.from(INTRO, 'latin1');
+
+type Sodium = {
+  randombytes_buf(b: Buffer): void;
+  crypto_scalarmult_base(q: Buffer, n: Buffer): void;
+  crypto_scalarmult(q: Buffer, n: Buffer, p: Buffer): void;
+  crypto_aead_chacha20poly1305_ietf_encrypt(c: Buffer, m: Buffer, ad: Buffer | null, nsec: null, npub: Buffer, k: Buffer): number;
+  crypto_hash_sha256(out: Buffer, input: Buffer): void;
+};
+let sodiumModule: Sodium | undefined;
+const sodium = (): Sodium => (sodiumModule ??= createRequire(import.meta.url)('sodium-native') as Sodium);
 
 // ── randomness in bulk: one getrandom per 128 files, not two per file ──
 const POOL = Buffer.alloc(4096);
@@ -39,7 +59,7 @@ let poolAt = POOL.length;
 
 function random(n: number): Buffer {
   if (poolAt + n > POOL.length) {
-    randomFillSync(POOL);
+    sodium().randombytes_buf(POOL);
     poolAt = 0;
   }
   const out = Buffer.from(POOL.subarray(poolAt, poolAt + n));
@@ -48,16 +68,22 @@ function random(n: number): Buffer {
   return out;
 }
 
-// ── keys imported once per process ──
-const recipients = new Map<string, KeyObject>();
-const identities = new Map<string, X25519Identity>();
-
-function recipientKey(r: Uint8Array): KeyObject {
-  const k = Buffer.from(r).toString('base64');
-  let key = recipients.get(k);
-  if (!key) recipients.set(k, (key = x25519PublicKey(r)));
-  return key;
+/** SHA-256 of `data`, hex (libsodium: safe to call from any thread). */
+export function sha256hexLockFree(data: Uint8Array): string {
+  const out = Buffer.alloc(32);
+  sodium().crypto_hash_sha256(out, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  return out.toString('hex');
 }
+
+const hkdf32 = (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array | string) => Buffer.from(hkdf(sha256, ikm, salt, typeof info === 'string' ? Buffer.from(info) : info, 32));
+
+/** ChaCha20-Poly1305 (IETF) of `plain` into `out` (ciphertext then tag); the bytes written. */
+function aeadSeal(out: Buffer, plain: Buffer, nonce: Buffer, key: Buffer): number {
+  return sodium().crypto_aead_chacha20poly1305_ietf_encrypt(out, plain, null, null, nonce, key);
+}
+
+// ── keys imported once per process ──
+const identities = new Map<string, X25519Identity>();
 
 /** The X25519 identity of a zone secret, built once (an import and a scalar multiplication). */
 export function cachedIdentity(secret: Uint8Array): X25519Identity {
@@ -73,14 +99,22 @@ function b64nopad(b: Uint8Array): string {
 
 /** The age X25519 stanza wrapping `fileKey` to `recipient` (age spec: ephemeral share, HKDF, ChaCha20-Poly1305). */
 function wrap(fileKey: Buffer, recipient: Uint8Array) {
-  const eph = generateKeyPairSync('x25519');
-  const share = Buffer.from((eph.publicKey.export({ format: 'jwk' }) as { x: string }).x, 'base64url');
-  const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: recipientKey(recipient) });
-  if (shared.every((b) => b === 0)) throw integrityError('ERR_BAD_RECIPIENT', 'recipient key is a low-order point');
-  const wrapKey = Buffer.from(hkdfSync('sha256', shared, Buffer.concat([share, recipient]), X25519_LABEL, 32));
+  const na = sodium();
+  const eph = random(32);
+  const share = Buffer.alloc(32);
+  na.crypto_scalarmult_base(share, eph);
+  const shared = Buffer.alloc(32);
+  try {
+    na.crypto_scalarmult(shared, eph, Buffer.from(recipient)); // refuses an all-zero result (a low-order point)
+  } catch {
+    throw integrityError('ERR_BAD_RECIPIENT', 'recipient key is a low-order point');
+  } finally {
+    eph.fill(0);
+  }
+  const wrapKey = hkdf32(shared, Buffer.concat([share, recipient]), X25519_LABEL);
   shared.fill(0);
-  const c = createCipheriv('chacha20-poly1305', wrapKey, ZERO_NONCE, { authTagLength: TAG_SIZE });
-  const body = Buffer.concat([c.update(fileKey), c.final(), c.getAuthTag()]);
+  const body = Buffer.alloc(fileKey.length + TAG_SIZE);
+  aeadSeal(body, fileKey, ZERO_NONCE, wrapKey);
   wrapKey.fill(0);
   return { args: ['X25519', b64nopad(share)], body };
 }
@@ -96,19 +130,20 @@ function chunkNonce(counter: number, last: boolean): Buffer {
 /** Seal `plain` to one X25519 recipient: a binary age file. */
 export function sealSmall(plain: Buffer, recipient: Uint8Array): Buffer {
   const fileKey = random(FILE_KEY_SIZE);
-  const header = encodeHeader([wrap(fileKey, recipient)], fileKey);
+  const noMac = headerWithoutMac([wrap(fileKey, recipient)]);
+  const macKey = hkdf32(fileKey, new Uint8Array(0), 'header');
+  const header = Buffer.concat([noMac, Buffer.from(` ${b64nopad(hmac(sha256, macKey, noMac))}\n`, 'latin1')]);
+  macKey.fill(0);
   const nonce = random(PAYLOAD_NONCE_SIZE);
-  const key = payloadKey(fileKey, nonce);
+  const key = hkdf32(fileKey, nonce, 'payload');
   fileKey.fill(0);
   const chunks = Math.max(1, Math.ceil(plain.length / CHUNK_SIZE));
   const out = Buffer.allocUnsafe(header.length + nonce.length + plain.length + chunks * TAG_SIZE);
   let at = header.copy(out, 0);
   at += nonce.copy(out, at);
   for (let i = 0; i < chunks; i++) {
-    const c = createCipheriv('chacha20-poly1305', key, chunkNonce(i, i === chunks - 1), { authTagLength: TAG_SIZE });
-    at += c.update(plain.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE)).copy(out, at);
-    c.final();
-    at += c.getAuthTag().copy(out, at);
+    const part = plain.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE);
+    at += aeadSeal(out.subarray(at, at + part.length + TAG_SIZE), part, chunkNonce(i, i === chunks - 1), key);
   }
   key.fill(0);
   return out;

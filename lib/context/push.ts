@@ -7,16 +7,19 @@
 import { authError, CliError, EXIT } from '../cli/errors.ts';
 import { fingerprint, formatPubkey, parsePubkey, toZ32, type Identity } from '../identity/identity.ts';
 import { loadAccess, metaRecipient, zoneFor } from './policy.ts';
-import { findChanges, type Change } from './scan.ts';
-import { readIndex, readSpaceConfig, readSpaceFile, writeIndex } from './space.ts';
+import { findChanges, listFiles, type Change, type FileListing } from './scan.ts';
+import { readSpaceConfig, readSpaceFile } from './space.ts';
+import { readIndex, writeIndex } from './push-index.ts';
 import { openStore } from './store.ts';
-import { runObjectJob, type SealDone } from './object-jobs.ts';
+import { runObjectJob, type SealDone, type SealJob } from './object-jobs.ts';
+import { sealMany, sealThreadCount, type SealOutcome } from './seal-threads.ts';
 import { rmSync } from 'node:fs';
 import { hashFile, sealObject, SMALL_OBJECT } from './objects.ts';
 import { inPool } from './pool.ts';
 import { objectKey, writerTag } from './tags.ts';
 import { appendBatch, checkHead, type BatchEntry } from './writer-log.ts';
 import { readReaderState } from './reader-state.ts';
+import { trace } from '../cli/trace.ts';
 
 /** Files in flight at once: enough to hide disk latency, few enough to bound memory (x 1 MiB). */
 const IO_PARALLEL = 16;
@@ -35,15 +38,27 @@ export interface PushResult {
   freshness?: string;
 }
 
-/** Push a working folder's changes. `minPolicySeq` is what this machine already saw. */
-export async function push(dir: string, me: Identity, opts: { minPolicySeq?: number; now?: number; dht?: boolean; log?: (m: string) => void } = {}): Promise<PushResult> {
+/**
+ * Push a working folder's changes. `minPolicySeq` is what this machine already saw; `listing` is the
+ * folder's listing when the caller started it early (listFiles).
+ */
+export async function push(
+  dir: string,
+  me: Identity,
+  opts: { minPolicySeq?: number; now?: number; dht?: boolean; listing?: Promise<FileListing>; log?: (m: string) => void } = {},
+): Promise<PushResult> {
   const cfg = readSpaceConfig(dir);
+  // The folder is listed in another process while the index and the store are read.
+  const listing = opts.listing ?? listFiles(dir);
+  listing.catch(() => {});
   const owner = parsePubkey(cfg.owner);
   const store = await openStore(cfg.store);
   try {
     const space = await readSpaceFile(store, owner);
     if (space !== cfg.space) throw authError('ERR_CTX_SWAPPED', 'the store holds another space than this folder pushes to', `check the store (${cfg.store})`);
+    trace('push: store open');
     const index = readIndex(dir);
+    trace('push: index read');
     const access = await loadAccess(store, space, owner, me, Math.max(index.policy_seq, opts.minPolicySeq ?? 0));
     const meZ = toZ32(me.publicKey);
     const wtag = writerTag(space, meZ, index.device);
@@ -52,13 +67,17 @@ export async function push(dir: string, me: Identity, opts: { minPolicySeq?: num
     if (headFile) {
       const h = checkHead(headFile, wtag, space, access.metaSecrets);
       if (h.seq !== index.seq || h.batch !== index.hash) {
-        throw authError('ERR_CTX_ROLLBACK', `this device's log on the store is at ${h.seq}, the local index at ${index.seq}`, h.seq < index.seq ? 'the store went back in time' : 'another copy of this folder pushed; do not copy .cckit/index.json between machines');
+        throw authError('ERR_CTX_ROLLBACK', `this device's log on the store is at ${h.seq}, the local index at ${index.seq}`, h.seq < index.seq ? 'the store went back in time' : 'another copy of this folder pushed; do not copy .cckit/index between machines');
       }
     } else if (index.seq > 0) {
       throw new CliError('ERR_CTX_WITHHELD', `this device's log head is missing from the store (withheld)`, EXIT.NOT_FOUND);
     }
-    const { changes, touched } = findChanges(dir, index);
-    for (const [p, t] of touched) index.files[p].mtime = t.mtime;
+    trace('push: access checked');
+    const files = await listing;
+    trace('push: folder listed');
+    const { changes, touched } = findChanges(files, index);
+    trace('push: changes found');
+    for (const [p, t] of touched) index.files.set(p, { ...index.files.get(p)!, mtime: t.mtime });
     const pulled = readReaderState(toZ32(owner));
     const denied = changes.find((c) => !access.writeZones.has(zoneFor(access.policy.zones, c.path).id));
     if (denied) {
@@ -72,17 +91,22 @@ export async function push(dir: string, me: Identity, opts: { minPolicySeq?: num
     let bytes = 0;
     // Small files: read, seal and put several at a time (latency bound); large ones streamed through a staged file.
     const changed = (c: Change) => new CliError('ERR_CTX_FILE_CHANGED', `${c.path} changed while it was being pushed`, EXIT.FAILURE, 'run cc-context push again');
+    const isSmall = (c: Change) => c.local === null || c.size <= SMALL_OBJECT;
+    const header = (c: Change) => {
+      const prev = index.files.get(c.path)?.version ?? pulled?.files[c.path]?.version ?? null;
+      return { path: c.path, size: c.size, mtime: c.mtime, sha256: c.sha256, prev, ...(c.kind === 'deleted' ? { deleted: true } : {}) };
+    };
+    const sealJob = (c: Change): SealJob => ({ kind: 'seal', local: c.local, header: header(c), recipient: Buffer.from(zoneFor(access.policy.zones, c.path).recipient, 'base64'), outRoot });
     const sealOne = async (c: Change): Promise<{ key: string; path: string | null; entry: BatchEntry }> => {
       const zone = zoneFor(access.policy.zones, c.path);
-      const prev = index.files[c.path]?.version ?? pulled?.files[c.path]?.version ?? null;
       const recipient = Buffer.from(zone.recipient, 'base64');
-      const header = () => ({ path: c.path, size: c.size, mtime: c.mtime, sha256: c.sha256, prev, ...(c.kind === 'deleted' ? { deleted: true } : {}) });
-      if (c.local === null || c.size <= SMALL_OBJECT) {
+      if (c.local === null || isSmall(c)) {
         let o: SealDone;
         try {
-          const job = { kind: 'seal' as const, local: c.local, header: header(), recipient };
+          const done = presealed?.get(c);
+          if (done && 'err' in done) throw done.err;
           // Straight into the store's folder (or the upload staging), no copy through the store API.
-          o = runObjectJob({ ...job, outRoot });
+          o = done ? done.ok : runObjectJob(sealJob(c));
         } catch (err) {
           if (err instanceof CliError) throw err;
           if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') throw changed(c); // gone since the scan
@@ -90,21 +114,35 @@ export async function push(dir: string, me: Identity, opts: { minPolicySeq?: num
         }
         c.sha256 = o.sha256;
         const key = objectKey(o.hash);
-        put.push(key);
+        if (!presealed?.has(c)) put.push(key); // (a thread's objects are listed already)
         if (o.data) await store.putObject(key, o.data);
         return { key, path: null, entry: { z: zone.id, e: zone.epoch, o: o.hash, n: o.size } };
       }
       const tmp = store.stageFile();
       temps.push(tmp);
       if (c.sha256 === '') c.sha256 = hashFile(c.local);
-      const { hash, size } = sealObject(c.local, header(), recipient, tmp);
+      const { hash, size } = sealObject(c.local, header(c), recipient, tmp);
       return { key: objectKey(hash), path: tmp, entry: { z: zone.id, e: zone.epoch, o: hash, n: size } };
     };
     let sealed: { key: string; path: string | null; entry: BatchEntry }[];
     const temps: string[] = [];
     const put: string[] = [];
     const outRoot = store.objectRoot();
+    // Many small files: sealed on every core first (seal-threads.ts), then collected in order below.
+    let presealed: Map<Change, SealOutcome> | undefined;
     try {
+      const small = changes.filter(isSmall);
+      const threads = sealThreadCount(small.length);
+      if (threads > 1) {
+        const outcomes = await sealMany(small.map(sealJob), threads);
+        presealed = new Map();
+        small.forEach((c, i) => {
+          const o = outcomes[i];
+          if (!o) return; // its thread stopped at an error before it
+          presealed!.set(c, o);
+          if ('ok' in o) put.push(objectKey(o.ok.hash)); // for the clean-up, should another one fail
+        });
+      }
       sealed = await inPool(changes, IO_PARALLEL, sealOne);
     } catch (err) {
       // Nothing half-made is left in the store.
@@ -129,6 +167,7 @@ export async function push(dir: string, me: Identity, opts: { minPolicySeq?: num
       paths: changes.map((c) => ({ path: c.path, change: c.kind })),
     };
     if (changes.length > 0) {
+      trace('push: objects sealed');
       store.putDone(put);
       await store.commit(staged); // the large objects (and, on a remote, the small ones put so far)
       const seq = index.seq + 1;
@@ -141,14 +180,16 @@ export async function push(dir: string, me: Identity, opts: { minPolicySeq?: num
       index.seq = seq;
       index.hash = hash;
       for (const c of changes) {
-        index.files[c.path] = { size: c.size, mtime: c.mtime, sha256: c.sha256, version: versions.get(c.path)!, ...(c.kind === 'deleted' ? { deleted: true } : {}) };
+        index.files.set(c.path, { size: c.size, mtime: c.mtime, sha256: c.sha256, version: versions.get(c.path)!, ...(c.kind === 'deleted' ? { deleted: true } : {}) });
       }
       result.seq = seq;
     }
-    // Nothing pushed, no new mtimes, same policy: the index on disk is already right (it is 200 bytes a file).
+    // Nothing pushed, no new mtimes, same policy: the index on disk is already right.
     if (changes.length > 0 || touched.size > 0 || index.policy_seq !== access.policy.seq) {
+      trace('push: batch appended');
       index.policy_seq = access.policy.seq;
       writeIndex(dir, index);
+      trace('push: index written');
     }
     if (opts.dht && meZ === toZ32(owner) && index.hash) {
       const { freshnessValue, publishFreshness } = await import('./freshness.ts');

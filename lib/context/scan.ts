@@ -3,11 +3,13 @@
  * mtime with the push index (no reading of unchanged files, so an
  * incremental push is O(changed)), then hashes only the candidates.
  */
-import { lstatSync, readdirSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { hashFile } from './objects.ts';
-import type { PushIndex } from './space.ts';
+import type { PushIndex } from './push-index.ts';
 
 /** A change to push. */
 export interface Change {
@@ -20,48 +22,124 @@ export interface Change {
   kind: 'new' | 'modified' | 'deleted';
 }
 
-/**
- * Every regular file under `dir` (not `.cckit`, not symlinks) → size and mtime in ms.
- * GNU find lists them in one process (about 30 ms for 10,000 files); node's lstat builds
- * a Stats object with four Dates per file (about 0.5 s for the same folder), which was
- * most of an incremental push. Node's own walk is the fallback (no GNU find, or find failed).
- */
-export function walk(dir: string): Map<string, { size: number; mtime: number; local: string }> {
-  return walkWithFind(dir) ?? walkWithNode(dir);
-}
+/** One regular file the walk found: space path (`/a/b`), size, mtime in whole ms. */
+export type FileVisitor = (path: string, size: number, mtime: number) => void;
 
-/** `find -printf` records: `SIZE SECONDS.FRACTION RELPATH\0`; undefined when find is not GNU find or fails. */
-export function walkWithFind(dir: string): Map<string, { size: number; mtime: number; local: string }> | undefined {
-  if (process.env.CCKIT_NO_FIND) return undefined;
-  const r = spawnSync('find', ['.', '-path', './.cckit', '-prune', '-o', '-type', 'f', '-printf', '%s %T@ %P\\0'], {
-    cwd: dir,
-    env: { ...process.env, LC_ALL: 'C' },
-    maxBuffer: 1 << 30,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  if (r.error || r.status !== 0 || !r.stdout) return undefined;
-  const out = new Map<string, { size: number; mtime: number; local: string }>();
-  const records = r.stdout.toString('utf8').split('\0');
-  if (records.pop() !== '') return undefined; // every record ends with a NUL
-  for (const rec of records) {
-    const a = rec.indexOf(' ');
-    const dot = rec.indexOf('.', a + 1);
-    const b = rec.indexOf(' ', a + 1);
-    if (a < 1 || b < 0 || dot < 0 || dot > b || b === rec.length - 1) return undefined; // not what GNU find prints
-    const size = Number(rec.slice(0, a));
-    const sec = Number(rec.slice(a + 1, dot));
-    // Whole milliseconds, as Math.floor(mtimeMs) gives them (from the digits, without float rounding).
-    const ms = Number(rec.slice(dot + 1, Math.min(dot + 4, b)).padEnd(3, '0'));
-    if (!Number.isSafeInteger(size) || !Number.isSafeInteger(sec) || !Number.isInteger(ms)) return undefined;
-    const rel = rec.slice(b + 1);
-    out.set('/' + rel, { size, mtime: sec * 1000 + ms, local: dir + '/' + rel });
+/** The regular files under a folder (not `.cckit`, not symlinks) as one walk found them. */
+export class FileListing {
+  constructor(
+    readonly dir: string,
+    private readonly paths: string[],
+    private readonly sizes: number[],
+    private readonly mtimes: number[],
+  ) {}
+
+  get count(): number {
+    return this.paths.length;
   }
-  return out;
+
+  forEach(visit: FileVisitor): void {
+    for (let i = 0; i < this.paths.length; i++) visit(this.paths[i], this.sizes[i], this.mtimes[i]);
+  }
+
+  /** Where a listed space path is on disk. */
+  local(path: string): string {
+    return this.dir + path;
+  }
+
+  has(path: string): boolean {
+    return (this.set ??= new Set(this.paths)).has(path);
+  }
+  private set?: Set<string>;
 }
 
-/** The same walk in node (lstat per file). */
-export function walkWithNode(dir: string): Map<string, { size: number; mtime: number; local: string }> {
-  const out = new Map<string, { size: number; mtime: number; local: string }>();
+/**
+ * Start listing `dir`. GNU find lists it in another process (about 30 ms for
+ * 10,000 files), so the caller reads its index and the store meanwhile;
+ * node's lstat builds a Stats object with four Dates per file (several times
+ * slower), which was most of an incremental push. Node's own walk is the
+ * fallback (no GNU find, or find failed or printed something unexpected).
+ */
+export function listFiles(dir: string): Promise<FileListing> {
+  if (process.env.CCKIT_NO_FIND) return Promise.resolve(listWithNode(dir));
+  return listWithFind(dir).then((l) => l ?? listWithNode(dir));
+}
+
+/** `find -printf` records `SIZE SECONDS.FRACTION /RELPATH\0`; undefined when find is not GNU find, fails, or prints something else. */
+export function listWithFind(dir: string): Promise<FileListing | undefined> {
+  // find writes to an unlinked temporary file, not a pipe: a pipe holds 64 KiB, and find
+  // would stall on it whenever this thread is busy (reading the index) instead of reading.
+  let fd: number;
+  try {
+    const tmp = join(tmpdir(), `cckit-listing-${process.pid}-${randomBytes(6).toString('hex')}`);
+    fd = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+    unlinkSync(tmp);
+  } catch {
+    return Promise.resolve(undefined);
+  }
+  const finish = (ok: boolean): FileListing | undefined => {
+    try {
+      if (!ok) return undefined;
+      const size = fstatSync(fd).size;
+      const buf = Buffer.allocUnsafe(size);
+      let at = 0;
+      while (at < size) {
+        const n = readSync(fd, buf, at, size - at, at);
+        if (n === 0) return undefined;
+        at += n;
+      }
+      return parseFindOutput(dir, buf.toString('utf8'));
+    } catch {
+      return undefined;
+    } finally {
+      closeSync(fd);
+    }
+  };
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = spawn('find', ['.', '-path', './.cckit', '-prune', '-o', '-type', 'f', '-printf', '%s %T@ /%P\\0'], {
+        cwd: dir,
+        env: { ...process.env, LC_ALL: 'C' },
+        stdio: ['ignore', fd, 'ignore'],
+      });
+    } catch {
+      return resolve(finish(false));
+    }
+    child.on('error', () => resolve(finish(false)));
+    child.on('exit', (code) => resolve(finish(code === 0)));
+  });
+}
+
+function parseFindOutput(dir: string, out: string): FileListing | undefined {
+  if (out.length > 0 && !out.endsWith('\0')) return undefined; // every record ends with a NUL
+  const paths: string[] = [];
+  const sizes: number[] = [];
+  const mtimes: number[] = [];
+  for (let i = 0; i < out.length; ) {
+    const end = out.indexOf('\0', i);
+    const a = out.indexOf(' ', i);
+    const dot = out.indexOf('.', a + 1);
+    const b = out.indexOf(' ', a + 1);
+    if (a <= i || b < 0 || dot < 0 || dot > b || b >= end - 2 || out.charCodeAt(b + 1) !== 47) return undefined; // not what GNU find prints
+    const size = Number(out.slice(i, a));
+    const sec = Number(out.slice(a + 1, dot));
+    // Whole milliseconds, as Math.floor(mtimeMs) gives them (from the digits, without float rounding).
+    const ms = Number(out.slice(dot + 1, Math.min(dot + 4, b)).padEnd(3, '0'));
+    if (!Number.isSafeInteger(size) || !Number.isSafeInteger(sec) || !Number.isInteger(ms)) return undefined;
+    paths.push(out.slice(b + 1, end));
+    sizes.push(size);
+    mtimes.push(sec * 1000 + ms);
+    i = end + 1;
+  }
+  return new FileListing(dir, paths, sizes, mtimes);
+}
+
+/** The same listing in node (lstat per file). */
+export function listWithNode(dir: string): FileListing {
+  const paths: string[] = [];
+  const sizes: number[] = [];
+  const mtimes: number[] = [];
   const rec = (abs: string, rel: string) => {
     for (const e of readdirSync(abs, { withFileTypes: true })) {
       if (rel === '' && e.name === '.cckit') continue;
@@ -70,36 +148,44 @@ export function walkWithNode(dir: string): Map<string, { size: number; mtime: nu
       if (e.isDirectory()) rec(a, r);
       else if (e.isFile()) {
         const st = lstatSync(a);
-        out.set(r, { size: st.size, mtime: Math.floor(st.mtimeMs), local: a });
+        paths.push(r);
+        sizes.push(st.size);
+        mtimes.push(Math.floor(st.mtimeMs));
       }
     }
   };
   rec(dir, '');
-  return out;
+  return new FileListing(dir, paths, sizes, mtimes);
 }
 
-/** Compare the folder with the index; only size/mtime candidates are hashed. */
-export function findChanges(dir: string, index: PushIndex): { changes: Change[]; touched: Map<string, { mtime: number }> } {
-  const files = walk(dir);
+/** Compare a listing with the index; only size/mtime candidates are hashed. */
+export function findChanges(files: FileListing, index: PushIndex): { changes: Change[]; touched: Map<string, { mtime: number }> } {
   const changes: Change[] = [];
   const touched = new Map<string, { mtime: number }>(); // same content, new mtime: remember without pushing
-  for (const [path, f] of files) {
-    const prev = index.files[path];
-    if (prev && !prev.deleted && prev.size === f.size && prev.mtime === f.mtime) continue;
-    if (!prev || prev.deleted || prev.size !== f.size) {
+  const pushed = index.files;
+  let liveSeen = 0; // listed files with a live entry: when that is every live entry, nothing was deleted
+  files.forEach((path, size, mtime) => {
+    if (pushed.sameStat(path, size, mtime)) {
+      liveSeen++;
+      return;
+    }
+    const prev = pushed.get(path);
+    const local = files.local(path);
+    if (prev && !prev.deleted) liveSeen++;
+    const kind = prev && !prev.deleted ? 'modified' : 'new';
+    if (!prev || prev.deleted || prev.size !== size) {
       // Certainly changed: the content hash is taken when push reads the file anyway.
-      changes.push({ path, local: f.local, size: f.size, mtime: f.mtime, sha256: '', kind: prev && !prev.deleted ? 'modified' : 'new' });
-      continue;
+      changes.push({ path, local, size, mtime, sha256: '', kind });
+      return;
     }
-    const sha256 = hashFile(f.local);
-    if (prev && !prev.deleted && prev.sha256 === sha256) {
-      touched.set(path, { mtime: f.mtime });
-      continue;
+    const sha256 = hashFile(local);
+    if (prev.sha256 === sha256) touched.set(path, { mtime });
+    else changes.push({ path, local, size, mtime, sha256, kind });
+  });
+  if (liveSeen !== pushed.liveCount) {
+    for (const path of pushed.live()) {
+      if (!files.has(path)) changes.push({ path, local: null, size: 0, mtime: Date.now(), sha256: '', kind: 'deleted' });
     }
-    changes.push({ path, local: f.local, size: f.size, mtime: f.mtime, sha256, kind: prev && !prev.deleted ? 'modified' : 'new' });
-  }
-  for (const [path, e] of Object.entries(index.files)) {
-    if (!e.deleted && !files.has(path)) changes.push({ path, local: null, size: 0, mtime: Date.now(), sha256: '', kind: 'deleted' });
   }
   changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { changes, touched };

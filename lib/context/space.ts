@@ -3,7 +3,7 @@
  * `cckit-space.json` is `{v, space, sig}`: the owner's signature over the
  * space id, checked against the OWNER a peer names (so the owner's key is
  * not written in clear). Locally, `DIR/.cckit/space.json` says which space a
- * working folder pushes to, and `index.json` what this device pushed last.
+ * working folder pushes to (and `index`, push-index.ts, what this device pushed last).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,25 +20,6 @@ export interface SpaceConfig {
   owner: string; // pk:…
   store: string;
   role: 'owner' | 'writer';
-}
-
-/** One pushed file as this device last saw it. */
-export interface IndexEntry {
-  size: number;
-  mtime: number;
-  sha256: string;
-  version: string;
-  deleted?: boolean;
-}
-
-/** What this device pushed: its writer chain and per-path versions. */
-export interface PushIndex {
-  v: 1;
-  device: string;
-  seq: number;
-  hash: string | null;
-  policy_seq: number;
-  files: Record<string, IndexEntry>;
 }
 
 /** `DIR/.cckit` */
@@ -78,25 +59,6 @@ export function isSpace(dir: string): boolean {
 /** Write the space config. */
 export function writeSpaceConfig(dir: string, c: SpaceConfig): void {
   writeFileAtomic(join(metaDir(dir), 'space.json'), Buffer.from(JSON.stringify(c, null, 1) + '\n'), { mode: 0o600, overwrite: true });
-}
-
-/** This device's push index (a fresh one with a new device id when there is none). */
-export function readIndex(dir: string): PushIndex {
-  return (
-    readJsonFile<PushIndex>(join(metaDir(dir), 'index.json'), 'push index') ?? {
-      v: 1,
-      device: randomBytes(8).toString('hex'),
-      seq: 0,
-      hash: null,
-      policy_seq: 0,
-      files: {},
-    }
-  );
-}
-
-/** Save the push index atomically. */
-export function writeIndex(dir: string, index: PushIndex): void {
-  writeFileAtomic(join(metaDir(dir), 'index.json'), Buffer.from(JSON.stringify(index) + '\n'), { mode: 0o600, overwrite: true });
 }
 
 function spaceSignable(space: string): Buffer {

@@ -6,8 +6,9 @@ import { formatPubkey, parsePubkey, toZ32, type Identity } from '../identity/ide
 import { openObject, hashFile } from './objects.ts';
 import { loadAccess } from './policy.ts';
 import { readReaderState } from './reader-state.ts';
-import { findChanges, walk } from './scan.ts';
-import { readIndex, readSpaceConfig, readSpaceFile } from './space.ts';
+import { findChanges, listFiles } from './scan.ts';
+import { readSpaceConfig, readSpaceFile } from './space.ts';
+import { readIndex } from './push-index.ts';
 import { openStore } from './store.ts';
 import { objectKey } from './tags.ts';
 import { logItems, verifyLogs } from './verify-logs.ts';
@@ -15,10 +16,12 @@ import { checkSnapshotRef } from './snapshot.ts';
 import { authError, notFound } from '../cli/errors.ts';
 
 /** The local state of a working folder: no network. */
-export function status(dir: string) {
+export async function status(dir: string) {
   const cfg = readSpaceConfig(dir);
+  const listing = listFiles(dir);
   const index = readIndex(dir);
-  const { changes } = findChanges(dir, index);
+  const files = await listing;
+  const { changes } = findChanges(files, index);
   const pulled = readReaderState(toZ32(parsePubkey(cfg.owner)));
   return {
     dir,
@@ -28,8 +31,8 @@ export function status(dir: string) {
     store: cfg.store,
     pushed_seq: index.seq,
     policy_seq: index.policy_seq,
-    local_files: walk(dir).size,
-    pushed_files: Object.values(index.files).filter((f) => !f.deleted).length,
+    local_files: files.count,
+    pushed_files: [...index.files.live()].length,
     pending: changes.map((c) => ({ path: c.path, change: c.kind })),
     ...(pulled ? { pulled: { into: pulled.into, files: Object.values(pulled.files).filter((f) => !f.deleted).length, policy_seq: pulled.policy_seq } } : {}),
   };

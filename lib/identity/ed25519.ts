@@ -115,9 +115,25 @@ function leToBigint(bytes: Uint8Array): bigint {
   return n;
 }
 
+/**
+ * Points already decoded in this process (a bounded memo): a command checks the
+ * same few keys (owner, peers, policy signers) many times, and each check is
+ * three BigInt exponentiations (~1 ms before the JIT warms up).
+ */
+const decoded = new Map<string, bigint | undefined>();
+
 /** Decode the y coordinate and check that the point is on the curve. */
 function edY(publicKey: Uint8Array): bigint | undefined {
   if (publicKey.length !== 32) return undefined;
+  const memo = Buffer.from(publicKey.buffer, publicKey.byteOffset, 32).toString('latin1');
+  if (decoded.has(memo)) return decoded.get(memo);
+  const y = decodeY(publicKey);
+  if (decoded.size >= 256) decoded.clear();
+  decoded.set(memo, y);
+  return y;
+}
+
+function decodeY(publicKey: Uint8Array): bigint | undefined {
   const y = leToBigint(publicKey) & ((1n << 255n) - 1n);
   if (y >= P) return undefined;
   const xSign = publicKey[31] >> 7;

@@ -287,3 +287,50 @@ apush() { ctx alice push "$SPACE"; }
   assert_success
   [ "$(cat "$into/many/f1.md")" = changed ]
 }
+
+@test "a push of many files sealed on several threads pulls back byte for byte (CCKIT_SEAL_THREADS)" {
+  grant bob / r
+  mkdir -p "$SPACE/many"
+  for i in $(seq 1 40); do head -c $((i * 997)) /dev/urandom > "$SPACE/many/f$i.bin"; done
+  head -c $((1024 * 1024 + 5)) /dev/urandom > "$SPACE/many/large.bin" # above the small-object size: streamed, not threaded
+  CCKIT_SEAL_THREADS=3 run apush
+  assert_success
+  [ "$(echo "$output" | json_field pushed)" = 44 ]
+  [ "$(store_objects | wc -l)" -eq 44 ]
+  # Deletions and changes, threaded again.
+  rm "$SPACE/many/f1.bin"
+  echo changed > "$SPACE/many/f2.bin"
+  CCKIT_SEAL_THREADS=2 run apush
+  assert_success
+  [ "$(echo "$output" | json_field pushed)" = 1 ]
+  [ "$(echo "$output" | json_field deleted)" = 1 ]
+  run ctx bob pull alice --store "$STORE"
+  assert_success
+  into=$(pulled_dir bob alice)
+  diff -r --exclude=.cckit "$SPACE" "$into"
+}
+
+@test "the push index: an interrupted append is ignored, a corrupt entry is one line and exit 1" {
+  apush >/dev/null
+  echo "v2" >> "$SPACE/shared/plan.md"
+  apush >/dev/null
+  index="$SPACE/.cckit/index"
+  [ -f "$index" ] && [ ! -e "$SPACE/.cckit/index.json" ]
+  [ "$(stat -c %a "$index")" = 600 ]
+  printf '/shared/plan.md\t1\t2\t' >> "$index" # a crash in the middle of an append
+  run apush
+  assert_success
+  [ "$(echo "$output" | json_field unchanged)" = true ]
+  echo "v3" >> "$SPACE/shared/plan.md"
+  run apush
+  assert_success
+  [ "$(echo "$output" | json_field pushed)" = 1 ]
+  ! grep -q $'\t1\t2\t/' "$index"
+  # An entry damaged on disk: refused when it is used, never guessed.
+  sed -i 's#^/shared/plan.md\t[0-9]*#/shared/plan.md\tx#' "$index"
+  echo "v4" >> "$SPACE/shared/plan.md"
+  run --separate-stderr apush
+  [ "$status" -eq 1 ]
+  assert_one_error cc-context
+  [[ "$stderr" == *"cannot parse push index"* ]]
+}
