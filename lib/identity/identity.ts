@@ -77,7 +77,7 @@ export function parsePubkey(input: string): Uint8Array {
 
 /** The 64-byte Ed25519 signature of `message` by the identity. */
 export function sign(id: Identity, message: Uint8Array): Uint8Array {
-  return edSign(id.seed, message);
+  return edSign(id.seed, message, id.publicKey);
 }
 
 /** True when `signature` is a valid Ed25519 signature of `message` by `publicKey`; never throws. */
