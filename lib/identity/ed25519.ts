@@ -4,7 +4,7 @@
  * which would double the run time of every command in a pipeline.
  * @noble/curves stays the oracle these are tested against.
  */
-import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 
 // DER prefixes that wrap a raw 32-byte key as PKCS#8 / SPKI (RFC 8410).
 const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -24,6 +24,19 @@ function edPrivate(seed: Uint8Array): KeyObject {
 export function edPublicKey(seed: Uint8Array): Uint8Array {
   const spki = createPublicKey(edPrivate(seed)).export({ format: 'der', type: 'spki' });
   return new Uint8Array(spki.subarray(ED25519_SPKI.length));
+}
+
+/**
+ * A fresh Ed25519 key pair from OpenSSL: seed and public key in one step,
+ * ~0.2 ms where deriving the public key through a DER import costs ~0.5 ms
+ * and more (every pairing makes two ephemeral keys on its critical path).
+ */
+export function edGenerate(): { seed: Uint8Array; publicKey: Uint8Array } {
+  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+  const seed = new Uint8Array(Buffer.from(jwk.d!, 'base64url'));
+  const publicKey = new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
+  if (seed.length !== 32 || publicKey.length !== 32) throw new Error('unexpected Ed25519 key from OpenSSL');
+  return { seed, publicKey };
 }
 
 /**
