@@ -8,8 +8,7 @@
  * `age` CLI decrypts what we seal.
  */
 import z32 from 'z32';
-import { randomBytes } from 'node:crypto';
-import { edPublicKey, edSign, edVerify, edToMontgomery, isValidEdPublicKey, sha512 } from './ed25519.ts';
+import { edGenerate, edPublicKey, edSign, edVerify, edToMontgomery, isValidEdPublicKey, sha512 } from './ed25519.ts';
 import { bech32 } from '@scure/base';
 import { CliError, EXIT } from '../cli/errors.ts';
 
@@ -25,9 +24,9 @@ export function identityFromSeed(seed: Uint8Array): Identity {
   return { seed, publicKey: edPublicKey(seed) };
 }
 
-/** A new Identity from 32 random bytes. */
+/** A new Identity: 32 random bytes of seed (OpenSSL generates the pair). */
 export function generateIdentity(): Identity {
-  return identityFromSeed(new Uint8Array(randomBytes(32)));
+  return edGenerate();
 }
 
 /** z-base32 of a 32-byte public key (52 characters). */
@@ -77,7 +76,7 @@ export function parsePubkey(input: string): Uint8Array {
 
 /** The 64-byte Ed25519 signature of `message` by the identity. */
 export function sign(id: Identity, message: Uint8Array): Uint8Array {
-  return edSign(id.seed, message);
+  return edSign(id.seed, message, id.publicKey);
 }
 
 /** True when `signature` is a valid Ed25519 signature of `message` by `publicKey`; never throws. */

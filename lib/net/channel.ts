@@ -89,14 +89,21 @@ export class Channel {
     else this.closeHandlers.push(fn);
   }
 
-  /** Send one object as one line. Resolves when the stream has taken it (back-pressure respected). */
-  async send(message: object): Promise<void> {
-    const line = Buffer.from(JSON.stringify(message) + '\n', 'utf8');
-    if (line.length > this.maxFrame) {
-      throw netError(NET.FRAME_TOO_LARGE, `message of ${line.length} bytes is above the ${this.maxFrame}-byte frame limit`);
-    }
+  /**
+   * Send each object as one line, all in one write (one encrypted packet when
+   * they fit: the peer gets them together, as if sent one by one at once).
+   * Resolves when the stream has taken them (back-pressure respected).
+   */
+  async send(...messages: object[]): Promise<void> {
+    const lines = messages.map((message) => {
+      const line = Buffer.from(JSON.stringify(message) + '\n', 'utf8');
+      if (line.length > this.maxFrame) {
+        throw netError(NET.FRAME_TOO_LARGE, `message of ${line.length} bytes is above the ${this.maxFrame}-byte frame limit`);
+      }
+      return line;
+    });
     if (this.closed) throw this.failure ?? netError(NET.CLOSED, 'cannot send: connection closed');
-    if (!this.stream.write(line)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    if (!this.stream.write(lines.length === 1 ? lines[0] : Buffer.concat(lines))) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
   }
 
   /**

@@ -13,7 +13,7 @@
  *       over live connections and cuts the ones now refused (call it when
  *       peers.toml changes: watchPeers() in lib/pair/peers.ts). server.close().
  *   const ch = await node.dial(remotePk, keyPair, { timeoutMs })   → Channel
- *   await node.announce(topic, keyPair, server?) / node.lookup(topic) → announcers' keys
+ *   await node.announce(topic, keyPair, server?) → { relayed } / node.lookup(topic) → announcers' keys
  *       (node.lookupStream(topic) yields them as the DHT answers)
  *   ch.send(obj) · await ch.next(timeoutMs) · for await (const m of ch) · ch.close()
  *       (channel.ts: NDJSON, objects only, max frame DEFAULT_MAX_FRAME = 1 MiB)
@@ -212,7 +212,7 @@ export class NetNode {
    * it, its relay addresses go along (a dialler then skips finding the key);
    * without, the announcement can run while the server is still starting.
    */
-  async announce(topic: Uint8Array, keyPair: NetKeyPair, server?: NetServer): Promise<void> {
+  async announce(topic: Uint8Array, keyPair: NetKeyPair, server?: NetServer): Promise<{ relayed: boolean }> {
     // Without the server's relays yet, a publicly reachable node names itself:
     // it hosts the server, so a dialler can hand it the handshake directly and
     // skip finding the key (hyperdht still searches in parallel, so a stale or
@@ -220,6 +220,8 @@ export class NetNode {
     const own = this.dht.remoteAddress();
     const relays = server?.relayAddresses ?? (own ? [own] : []);
     await bounded(this.dht.announce(Buffer.from(topic), keyPair, relays).finished(), DIAL_TIMEOUT_MS, 'announcing');
+    // relayed: the record names where to reach the key, so a dialler needs no lookup of the key itself.
+    return { relayed: relays.length > 0 };
   }
 
   /**

@@ -86,7 +86,11 @@ export async function joinFlow(opts: FlowOptions): Promise<Peer> {
   const source: CandidateSource = node ? dhtCandidates(node, opts.secret.topic) : lanCandidates(opts.secret.topic);
   try {
     const peer = await joinVia({ secret: opts.secret, me: { identity: opts.identity, name: ownName(), addrs: [] } }, source);
-    return await finish(peer, opts, via(opts));
+    try {
+      return await finish(peer, opts, via(opts));
+    } finally {
+      await peer.closed; // our 'done' delivered before the node goes
+    }
   } finally {
     await node?.close();
   }

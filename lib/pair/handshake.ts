@@ -155,8 +155,8 @@ export async function joinHandshake(ch: Channel, secret: PairSecret, me: Me): Pr
     await abort(ch, 'wrong code');
     throw wrongCode();
   }
-  await ch.send({ v: 1, t: 'confirm', T: b64(keys.Ta) });
-  await ch.send(idMessage(me, 'join', sid, keys.isk));
+  // The confirmation and our id go out in one write: the inviter still checks Ta first.
+  await ch.send({ v: 1, t: 'confirm', T: b64(keys.Ta) }, idMessage(me, 'join', sid, keys.isk));
   let peer;
   try {
     peer = verifyIdentity(await expect(ch, 'id'), 'invite', sid, keys.isk);
@@ -192,13 +192,17 @@ export async function inviteHandshake(ch: Channel, secret: PairSecret, me: Me, s
   // From here on the joiner can test one guess of the code: it counts as an attempt.
   state.guessed = true;
   await ch.send({ v: 1, t: 'pake', Y: b64(Yb), T: b64(keys.Tb) });
+  // Signed while the joiner's answer is on its way; sent only once the joiner
+  // has proved the code (Ta) and its own identity: no one without the words
+  // learns who we are.
+  const mine = idMessage(me, 'invite', sid, keys.isk);
   const confirm = await expect(ch, 'confirm');
   if (!tagsEqual(bytesField(confirm, 'T', 64), keys.Ta)) {
     await abort(ch, 'wrong code');
     throw wrongCode();
   }
   const peer = verifyIdentity(await expect(ch, 'id'), 'join', sid, keys.isk);
-  await ch.send(idMessage(me, 'invite', sid, keys.isk));
+  await ch.send(mine);
   const verifier = verifierWords(sid, keys.isk);
   keys.isk.fill(0);
   const done = await ch.next(STEP_TIMEOUT_MS, "the joiner's confirmation");

@@ -37,9 +37,10 @@ export interface InviteOptions extends InviteRules {
 /**
  * How an inviter is reached: given the ephemeral key pair, a handler for
  * accepted channels and whether the invite is over, start listening and
- * announcing; return what stops both.
+ * announcing; resolve (with what stops both) once a joiner can reach us.
+ * Work that may still be finishing then (and fail) reports through `fail`.
  */
-export type InviteTransport = (kp: NetKeyPair, onChannel: (ch: Channel) => void, over: () => boolean) => Promise<() => void>;
+export type InviteTransport = (kp: NetKeyPair, onChannel: (ch: Channel) => void, over: () => boolean, fail: (err: Error) => void) => Promise<() => void>;
 
 /** The invite's rules over any transport: resolves with the first peer that pairs. */
 export async function serveInvite(opts: InviteRules, transport: InviteTransport): Promise<VerifiedPeer> {
@@ -77,9 +78,14 @@ export async function serveInvite(opts: InviteRules, transport: InviteTransport)
       },
     );
   };
+  const fail = (err: Error) => {
+    if (settled) return;
+    settled = true;
+    rejectDone(err);
+  };
   let stop: () => void;
   try {
-    stop = await transport(kp, onChannel, () => settled);
+    stop = await transport(kp, onChannel, () => settled, fail);
   } catch (err) {
     settled = true;
     wipeKeyPair(kp);
@@ -102,27 +108,43 @@ export async function serveInvite(opts: InviteRules, transport: InviteTransport)
 
 /** The HyperDHT transport: listen on the ephemeral key and announce it under T. */
 export function dhtInvite(node: NetNode, topic: Uint8Array): InviteTransport {
-  return async (kp, onChannel, over) => {
+  return async (kp, onChannel, over, fail) => {
     // Listening (which announces the key itself) and announcing the topic run
-    // side by side: the topic record then carries no relay addresses, and a
-    // joiner finds the key the way any dial does.
+    // side by side. A publicly reachable node names itself in the topic
+    // record, and hyperdht routes handshakes for a key from the moment
+    // listen() starts (its router entry is set before the key's own
+    // announce): a joiner can dial through our node as soon as the topic
+    // record is out, so that is when we are ready, and the key's announce
+    // finishes meanwhile. Behind a NAT the record names nothing, a joiner
+    // must find the key, so its announce must be done too.
     const listening = node.listen(kp, { allow: () => !over() }, onChannel);
-    let server;
+    listening.catch(() => {}); // handled below and after ready
     try {
-      [server] = await Promise.all([listening, node.announce(topic, kp)]);
+      const { relayed } = await node.announce(topic, kp);
+      if (!relayed) await listening;
     } catch (err) {
       await node.unannounce(topic, kp);
       await listening.then((s) => s.close(), () => {});
       throw err;
     }
-    const srv = server;
-    const refresh = setInterval(() => node.announce(topic, kp, srv).catch(() => {}), REANNOUNCE_MS);
+    let stopped = false;
+    let refresh: NodeJS.Timeout | undefined;
+    listening.then(
+      (srv) => {
+        if (stopped) return;
+        refresh = setInterval(() => node.announce(topic, kp, srv).catch(() => {}), REANNOUNCE_MS);
+      },
+      (err: Error) => {
+        if (!stopped) fail(err);
+      },
+    );
     return () => {
+      stopped = true;
       clearInterval(refresh);
       // Withdrawing the topic takes a DHT round; node.close() waits for it, the peer need not.
       void node.unannounce(topic, kp).finally(() => wipeKeyPair(kp));
       // Stops new handshakes at once; the DHT side of closing finishes in node.close().
-      void srv.close();
+      void listening.then((s) => s.close(), () => {});
     };
   };
 }
@@ -153,23 +175,32 @@ export interface Candidate {
 export type CandidateSource = () => AsyncGenerator<Candidate>;
 
 /**
+ * A peer the joiner paired with, and the channel's closing: the peer is
+ * known (and can be stored) once our 'done' is sent; the channel then ends
+ * cleanly in the background. Await `closed` before closing the node, so
+ * the 'done' is delivered (retransmitted if need be) rather than cut off.
+ */
+export type JoinedPeer = VerifiedPeer & { closed: Promise<void> };
+
+/**
  * Find the inviter and pair: each candidate gets one guess; the one whose
  * words we have succeeds. ERR_WRONG_CODE (exit 4) when every candidate
  * rejected the code, ERR_NO_INVITER (exit 3) when nobody announced.
  */
-export async function joinVia(opts: JoinRules, source: CandidateSource): Promise<VerifiedPeer> {
+export async function joinVia(opts: JoinRules, source: CandidateSource): Promise<JoinedPeer> {
   const tried = new Set<string>();
   let wrong = 0;
   let lastError: CliError | undefined;
   // One guess for one candidate: the paired peer, or the reason it failed.
-  const attempt = async (cand: Candidate): Promise<VerifiedPeer | undefined> => {
+  const attempt = async (cand: Candidate): Promise<JoinedPeer | undefined> => {
     const kp = ephemeralKeyPair();
     let ch: Channel | undefined;
     try {
       ch = await cand.dial(kp);
       const peer = await joinHandshake(ch, opts.secret, opts.me);
-      await ch.close();
-      return peer;
+      // Not awaited here: the inviter ends the channel once it has our 'done'
+      // (a round trip, and its own store), which need not hold up ours.
+      return { ...peer, closed: ch.close() };
     } catch (err) {
       ch?.destroy();
       const e = err as CliError;
@@ -183,8 +214,12 @@ export async function joinVia(opts: JoinRules, source: CandidateSource): Promise
   };
   const deadline = Date.now() + (opts.waitMs ?? 15_000);
   while (tried.size < 8) {
-    // Dial each candidate as soon as it is found, while the search goes on.
+    // Dial each candidate as soon as it is found. The search stops meanwhile:
+    // left running it would compete with the dial and the handshake (for the
+    // network, and for the CPU of a small machine); if this guess fails, a
+    // fresh pass at once finds the other announcers (tried ones are skipped).
     const stream = source();
+    let attempted = false;
     for (;;) {
       let next: IteratorResult<Candidate>;
       try {
@@ -195,17 +230,14 @@ export async function joinVia(opts: JoinRules, source: CandidateSource): Promise
       if (next.done) break;
       if (tried.has(next.value.id) || tried.size >= 8) continue;
       tried.add(next.value.id);
-      const peer = await attempt(next.value).catch(async (err) => {
-        await stream.return(undefined);
-        throw err;
-      });
-      if (peer) {
-        await stream.return(undefined);
-        return peer;
-      }
+      await stream.return(undefined);
+      const peer = await attempt(next.value);
+      if (peer) return peer;
+      attempted = true;
+      break;
     }
     if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 500));
+    if (!attempted) await new Promise((r) => setTimeout(r, 500));
   }
   if (wrong > 0) throw authError('ERR_WRONG_CODE', 'wrong code', 'check the code on the other screen; each attempt uses one of its 3 tries');
   if (tried.size === 0) {
@@ -223,7 +255,7 @@ export function dhtCandidates(node: NetNode, topic: Uint8Array): CandidateSource
   };
 }
 
-/** Find the inviter on the HyperDHT and pair. */
-export function runJoiner(opts: JoinOptions): Promise<VerifiedPeer> {
+/** Find the inviter on the HyperDHT and pair (await `closed` before closing the node). */
+export function runJoiner(opts: JoinOptions): Promise<JoinedPeer> {
   return joinVia(opts, dhtCandidates(opts.node, opts.secret.topic));
 }
