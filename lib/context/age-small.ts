@@ -5,24 +5,27 @@
  * pool, and the STREAM chunks are sealed and opened straight from the one
  * buffer (no 64 KiB staging buffer per file).
  *
- * Sealing uses libsodium (sodium-native: X25519, ChaCha20-Poly1305, SHA-256,
- * randomness) and @noble/hashes (HKDF, HMAC), not node:crypto: a push seals
- * on several threads at once (seal-threads.ts), and node:crypto used from two
- * threads at once deadlocks in this Node's OpenSSL (both threads parked on a
- * futex within seconds; bench/context-sync.sh hung on it). Opening (one
- * thread) stays on node:crypto through lib/age/stream.ts.
+ * Sealing has two sets of primitives. By default node:crypto, which costs
+ * nothing more to load. A worker thread of seal-threads.ts switches its copy
+ * of this module to libsodium (sodium-native: X25519, ChaCha20-Poly1305,
+ * SHA-256, randomness) and @noble/hashes (HKDF, HMAC) with useLockFreeCrypto():
+ * node:crypto used from two threads at once deadlocks in this Node's OpenSSL
+ * (both threads parked on a futex within seconds; bench/context-sync.sh hung
+ * on it), so while workers seal, OpenSSL has one thread at most: the main
+ * one. Opening stays on node:crypto (lib/age/stream.ts).
  *
  * The output is byte-for-byte the format lib/age/stream.ts writes and reads:
  * X25519 stanza, header MAC, STREAM over 64 KiB chunks; the tests open it with
  * typage (npm age-encryption) and lib/age.
  */
-import { createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, diffieHellman, generateKeyPairSync, hkdfSync, randomFillSync, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   CHUNK_SIZE,
+  encodeHeader,
   FILE_KEY_SIZE,
   headerWithoutMac,
   HeaderScanner,
@@ -38,6 +41,7 @@ import {
   x25519Identity,
   type X25519Identity,
 } from '../age/stream.ts';
+import { x25519PublicKey } from '../identity/ed25519.ts';
 
 const X25519_LABEL = Buffer.from('age-encryption.org/v1/X25519');
 const ZERO_NONCE = Buffer.alloc(12);
@@ -53,13 +57,22 @@ type Sodium = {
 let sodiumModule: Sodium | undefined;
 const sodium = (): Sodium => (sodiumModule ??= createRequire(import.meta.url)('sodium-native') as Sodium);
 
+/** libsodium + noble rather than node:crypto for sealing, in this thread (see the top of this file). */
+let lockFree = false;
+
+/** Seal with libsodium + @noble/hashes from now on in this thread (a worker of seal-threads.ts). */
+export function useLockFreeCrypto(): void {
+  lockFree = true;
+}
+
 // ── randomness in bulk: one getrandom per 128 files, not two per file ──
 const POOL = Buffer.alloc(4096);
 let poolAt = POOL.length;
 
 function random(n: number): Buffer {
   if (poolAt + n > POOL.length) {
-    sodium().randombytes_buf(POOL);
+    if (lockFree) sodium().randombytes_buf(POOL);
+    else randomFillSync(POOL);
     poolAt = 0;
   }
   const out = Buffer.from(POOL.subarray(poolAt, poolAt + n));
@@ -68,22 +81,37 @@ function random(n: number): Buffer {
   return out;
 }
 
-/** SHA-256 of `data`, hex (libsodium: safe to call from any thread). */
-export function sha256hexLockFree(data: Uint8Array): string {
+/** SHA-256 of `data`, hex, with this thread's primitives. */
+export function sha256hexForSeal(data: Uint8Array): string {
+  if (!lockFree) return createHash('sha256').update(data).digest('hex');
   const out = Buffer.alloc(32);
   sodium().crypto_hash_sha256(out, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   return out.toString('hex');
 }
 
-const hkdf32 = (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array | string) => Buffer.from(hkdf(sha256, ikm, salt, typeof info === 'string' ? Buffer.from(info) : info, 32));
+const hkdf32 = (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array | string): Buffer =>
+  lockFree ? Buffer.from(hkdf(sha256, ikm, salt, typeof info === 'string' ? Buffer.from(info) : info, 32)) : Buffer.from(hkdfSync('sha256', ikm, salt, info, 32));
 
 /** ChaCha20-Poly1305 (IETF) of `plain` into `out` (ciphertext then tag); the bytes written. */
 function aeadSeal(out: Buffer, plain: Buffer, nonce: Buffer, key: Buffer): number {
-  return sodium().crypto_aead_chacha20poly1305_ietf_encrypt(out, plain, null, null, nonce, key);
+  if (lockFree) return sodium().crypto_aead_chacha20poly1305_ietf_encrypt(out, plain, null, null, nonce, key);
+  const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_SIZE });
+  let at = c.update(plain).copy(out, 0);
+  c.final();
+  at += c.getAuthTag().copy(out, at);
+  return at;
 }
 
 // ── keys imported once per process ──
+const recipients = new Map<string, KeyObject>();
 const identities = new Map<string, X25519Identity>();
+
+function recipientKey(r: Uint8Array): KeyObject {
+  const k = Buffer.from(r).toString('base64');
+  let key = recipients.get(k);
+  if (!key) recipients.set(k, (key = x25519PublicKey(r)));
+  return key;
+}
 
 /** The X25519 identity of a zone secret, built once (an import and a scalar multiplication). */
 export function cachedIdentity(secret: Uint8Array): X25519Identity {
@@ -97,20 +125,35 @@ function b64nopad(b: Uint8Array): string {
   return Buffer.from(b).toString('base64').replace(/=+$/, '');
 }
 
-/** The age X25519 stanza wrapping `fileKey` to `recipient` (age spec: ephemeral share, HKDF, ChaCha20-Poly1305). */
-function wrap(fileKey: Buffer, recipient: Uint8Array) {
+/** An ephemeral X25519 share and its shared secret with `recipient` (ERR_BAD_RECIPIENT for a low-order point). */
+function ephemeralShare(recipient: Uint8Array): { share: Buffer; shared: Buffer } {
+  const lowOrder = () => integrityError('ERR_BAD_RECIPIENT', 'recipient key is a low-order point');
+  if (!lockFree) {
+    const eph = generateKeyPairSync('x25519');
+    // The share through JWK: OpenSSL's DER export costs ~80 µs, JWK ~1 µs.
+    const share = Buffer.from((eph.publicKey.export({ format: 'jwk' }) as { x: string }).x, 'base64url');
+    const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: recipientKey(recipient) });
+    if (shared.every((b) => b === 0)) throw lowOrder();
+    return { share, shared };
+  }
   const na = sodium();
   const eph = random(32);
   const share = Buffer.alloc(32);
-  na.crypto_scalarmult_base(share, eph);
   const shared = Buffer.alloc(32);
   try {
+    na.crypto_scalarmult_base(share, eph);
     na.crypto_scalarmult(shared, eph, Buffer.from(recipient)); // refuses an all-zero result (a low-order point)
   } catch {
-    throw integrityError('ERR_BAD_RECIPIENT', 'recipient key is a low-order point');
+    throw lowOrder();
   } finally {
     eph.fill(0);
   }
+  return { share, shared };
+}
+
+/** The age X25519 stanza wrapping `fileKey` to `recipient` (age spec: ephemeral share, HKDF, ChaCha20-Poly1305). */
+function wrap(fileKey: Buffer, recipient: Uint8Array) {
+  const { share, shared } = ephemeralShare(recipient);
   const wrapKey = hkdf32(shared, Buffer.concat([share, recipient]), X25519_LABEL);
   shared.fill(0);
   const body = Buffer.alloc(fileKey.length + TAG_SIZE);
@@ -127,13 +170,19 @@ function chunkNonce(counter: number, last: boolean): Buffer {
   return n;
 }
 
+/** encodeHeader with noble's HMAC (lib/age/stream.ts MACs with node:crypto). */
+function lockFreeHeader(stanza: { args: string[]; body: Buffer }, fileKey: Buffer): Buffer {
+  const noMac = headerWithoutMac([stanza]);
+  const macKey = hkdf32(fileKey, new Uint8Array(0), 'header');
+  const mac = hmac(sha256, macKey, noMac);
+  macKey.fill(0);
+  return Buffer.concat([noMac, Buffer.from(` ${b64nopad(mac)}\n`, 'latin1')]);
+}
+
 /** Seal `plain` to one X25519 recipient: a binary age file. */
 export function sealSmall(plain: Buffer, recipient: Uint8Array): Buffer {
   const fileKey = random(FILE_KEY_SIZE);
-  const noMac = headerWithoutMac([wrap(fileKey, recipient)]);
-  const macKey = hkdf32(fileKey, new Uint8Array(0), 'header');
-  const header = Buffer.concat([noMac, Buffer.from(` ${b64nopad(hmac(sha256, macKey, noMac))}\n`, 'latin1')]);
-  macKey.fill(0);
+  const header = lockFree ? lockFreeHeader(wrap(fileKey, recipient), fileKey) : encodeHeader([wrap(fileKey, recipient)], fileKey);
   const nonce = random(PAYLOAD_NONCE_SIZE);
   const key = hkdf32(fileKey, nonce, 'payload');
   fileKey.fill(0);

@@ -8,7 +8,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } fr
 import { CliError, EXIT } from '../cli/errors.ts';
 import { openObjectBytes, sealObjectBytes, SMALL_OBJECT, type ObjectHeader } from './objects.ts';
 import { sha256hex } from './tags.ts';
-import { sha256hexLockFree } from './age-small.ts';
+import { sha256hexForSeal } from './age-small.ts';
 
 /** Seal one file (or a deletion) to a zone recipient. */
 export interface SealJob {
@@ -79,7 +79,7 @@ export function runObjectJob(job: ObjectJob): SealDone | OpenDone {
     if (job.local !== null) {
       content = readAtMost(job.local, SMALL_OBJECT);
       if (!content || content.length !== h.size) throw changed();
-      const sha = sha256hexLockFree(content); // (sealing runs on several threads: no node:crypto, see age-small.ts)
+      const sha = sha256hexForSeal(content); // (this thread's primitives: see age-small.ts)
       if (h.sha256 === '') h.sha256 = sha;
       else if (sha !== h.sha256) throw changed();
     }

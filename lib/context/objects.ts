@@ -24,7 +24,7 @@ import {
 } from '../age/stream.ts';
 import { CliError, EXIT } from '../cli/errors.ts';
 import { padmeLength } from './pad.ts';
-import { cachedIdentity, openSmall, sealSmall, sha256hexLockFree } from './age-small.ts';
+import { cachedIdentity, openSmall, sealSmall, sha256hexForSeal } from './age-small.ts';
 
 const ZEROS = Buffer.alloc(64 * 1024);
 
@@ -267,7 +267,7 @@ export function sealObjectBytes(content: Buffer | null, header: ObjectHeader, re
   if (content) content.copy(plain, 4 + hj.length);
   const data = sealSmall(plain, recipient);
   plain.fill(0);
-  return { data, hash: sha256hexLockFree(data) };
+  return { data, hash: sha256hexForSeal(data) };
 }
 
 /** Open an object held in memory: the same checks as `openObject`. */

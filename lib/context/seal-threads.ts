@@ -75,7 +75,8 @@ export function runShare(jobs: SealJob[]): SealOutcome[] {
 
 function runInWorker(file: string, jobs: SealJob[]): Promise<SealOutcome[]> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(file, { workerData: { jobs } });
+    // A small young generation: the worker's garbage is per-file buffers, and RSS counts against the push (<= 150 MB).
+    const w = new Worker(file, { workerData: { jobs }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     let answered = false;
     w.once('message', (m: { ok?: SealDone; err?: WireError }[]) => {
       answered = true;

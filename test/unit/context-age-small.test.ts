@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Decrypter, Encrypter } from 'age-encryption';
-import { openSmall, sealSmall } from '../../lib/context/age-small.ts';
+import { openSmall, sealSmall, sha256hexForSeal, useLockFreeCrypto } from '../../lib/context/age-small.ts';
 import { openBytes, sealBytes } from '../../lib/age/stream.ts';
 import { x25519PublicOf } from '../../lib/identity/ed25519.ts';
 import { ageIdentityFromX25519, ageRecipientFromX25519 } from '../../lib/identity/identity.ts';
@@ -47,4 +47,19 @@ test('openSmall refuses a wrong key, a flipped byte, a truncation and appended d
   refuse(file.subarray(0, file.length - (70000 - 65536) - 16)); // cut at the chunk edge: the first chunk is not a last one
   refuse(Buffer.concat([file, randomBytes(40)]));
   refuse(Buffer.from('not age at all'));
+});
+
+// Last in this file: it switches this thread's sealing to libsodium + noble for good.
+test('with the lock-free primitives (worker threads), typage and lib/age open what sealSmall seals; a low-order recipient is refused', async () => {
+  useLockFreeCrypto();
+  for (const n of SIZES) {
+    const plain = randomBytes(n);
+    const file = sealSmall(plain, recipient);
+    const d = new Decrypter();
+    d.addIdentity(ageIdentityFromX25519(secret));
+    assert.deepEqual(Buffer.from(await d.decrypt(file)), plain, `typage, ${n} bytes`);
+    assert.deepEqual(openBytes(file, [secret]), plain, `lib/age, ${n} bytes`);
+  }
+  assert.equal(sha256hexForSeal(Buffer.from('abc')), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  assert.throws(() => sealSmall(Buffer.from('x'), new Uint8Array(32)), (e: Error & { code?: string }) => e.code === 'ERR_BAD_RECIPIENT');
 });
