@@ -35,7 +35,7 @@ require('./main/${name}.cjs');
 
 const written = new Set();
 // Worker threads started by a command's bundle, built beside it (dist/main/NAME.cjs).
-const workers = { 'context-seal-worker': 'lib/context/seal-worker.ts' };
+const workers = { 'context-object-worker': 'lib/context/object-worker.ts' };
 for (const [name, entry] of Object.entries(workers)) {
   const result = await build({
     entryPoints: [entry],

@@ -66,13 +66,13 @@ function b64nopad(bytes: Uint8Array): string {
 }
 
 /** age requires canonical unpadded base64: reject anything that does not round-trip. */
-function unb64nopad(text: string, what: string): Buffer {
+export function unb64nopad(text: string, what: string): Buffer {
   const bytes = B64_NOPAD.test(text) ? Buffer.from(text, 'base64') : undefined;
   if (!bytes || b64nopad(bytes) !== text) throw badHeader(`${what} is not canonical base64`);
   return bytes;
 }
 
-function badHeader(why: string): CliError {
+export function badHeader(why: string): CliError {
   return integrityError('ERR_AGE_HEADER', `invalid age header: ${why}`, 'the file is corrupt, truncated or was tampered with');
 }
 

@@ -6,7 +6,7 @@
  * buffer (no 64 KiB staging buffer per file).
  *
  * Sealing has two sets of primitives. By default node:crypto, which costs
- * nothing more to load. A worker thread of seal-threads.ts switches its copy
+ * nothing more to load. A worker thread of object-threads.ts switches its copy
  * of this module to libsodium (sodium-native: X25519, ChaCha20-Poly1305,
  * SHA-256, randomness) and @noble/hashes (HKDF, HMAC) with useLockFreeCrypto():
  * node:crypto used from two threads at once deadlocks in this Node's OpenSSL
@@ -25,6 +25,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   CHUNK_SIZE,
+  badHeader,
   encodeHeader,
   FILE_KEY_SIZE,
   headerWithoutMac,
@@ -36,6 +37,7 @@ import {
   payloadKey,
   SEALED_CHUNK_SIZE,
   TAG_SIZE,
+  unb64nopad,
   unwrapX25519,
   verifyHeaderMac,
   x25519Identity,
@@ -52,7 +54,9 @@ type Sodium = {
   crypto_scalarmult_base(q: Buffer, n: Buffer): void;
   crypto_scalarmult(q: Buffer, n: Buffer, p: Buffer): void;
   crypto_aead_chacha20poly1305_ietf_encrypt(c: Buffer, m: Buffer, ad: Buffer | null, nsec: null, npub: Buffer, k: Buffer): number;
+  crypto_aead_chacha20poly1305_ietf_decrypt(m: Buffer, nsec: null, c: Buffer, ad: Buffer | null, npub: Buffer, k: Buffer): number;
   crypto_hash_sha256(out: Buffer, input: Buffer): void;
+  sodium_memcmp(a: Buffer, b: Buffer): boolean;
 };
 let sodiumModule: Sodium | undefined;
 const sodium = (): Sodium => (sodiumModule ??= createRequire(import.meta.url)('sodium-native') as Sodium);
@@ -60,7 +64,7 @@ const sodium = (): Sodium => (sodiumModule ??= createRequire(import.meta.url)('s
 /** libsodium + noble rather than node:crypto for sealing, in this thread (see the top of this file). */
 let lockFree = false;
 
-/** Seal with libsodium + @noble/hashes from now on in this thread (a worker of seal-threads.ts). */
+/** Seal with libsodium + @noble/hashes from now on in this thread (a worker of object-threads.ts). */
 export function useLockFreeCrypto(): void {
   lockFree = true;
 }
@@ -82,7 +86,7 @@ function random(n: number): Buffer {
 }
 
 /** SHA-256 of `data`, hex, with this thread's primitives. */
-export function sha256hexForSeal(data: Uint8Array): string {
+export function sha256hexAnyThread(data: Uint8Array): string {
   if (!lockFree) return createHash('sha256').update(data).digest('hex');
   const out = Buffer.alloc(32);
   sodium().crypto_hash_sha256(out, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
@@ -198,40 +202,110 @@ export function sealSmall(plain: Buffer, recipient: Uint8Array): Buffer {
   return out;
 }
 
-/** Open a binary age file held in memory with the given zone secrets (ERR_WRONG_KEY, exit 4, when none fits). */
-export function openSmall(file: Buffer, secrets: Uint8Array[], what: string): Buffer {
+/** Open one sealed chunk (ciphertext then tag) into `out`; its length, or -1 when it does not authenticate. */
+function aeadOpenInto(out: Buffer, sealed: Buffer, nonce: Buffer, key: Buffer): number {
+  if (lockFree) {
+    try {
+      return sodium().crypto_aead_chacha20poly1305_ietf_decrypt(out, null, sealed, null, nonce, key);
+    } catch {
+      out.fill(0);
+      return -1;
+    }
+  }
+  const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_SIZE });
+  d.setAuthTag(sealed.subarray(sealed.length - TAG_SIZE));
+  const pt = d.update(sealed.subarray(0, sealed.length - TAG_SIZE));
+  try {
+    d.final();
+  } catch {
+    pt.fill(0);
+    return -1;
+  }
+  return pt.copy(out, 0);
+}
+
+/** A zone secret's X25519 public key (libsodium), remembered per secret. */
+const lockFreePublics = new Map<string, Buffer>();
+
+/** unwrapX25519 (lib/age/stream.ts) on libsodium + noble: the same checks, the same errors. */
+function lockFreeUnwrap(stanzas: { args: string[]; body: Buffer }[], secrets: Uint8Array[]): Buffer | null {
+  const na = sodium();
+  for (const st of stanzas) {
+    if (st.args[0] !== 'X25519') continue;
+    if (st.args.length !== 2) throw badHeader('X25519 stanza needs exactly one argument');
+    const share = unb64nopad(st.args[1], 'X25519 share');
+    if (share.length !== 32) throw badHeader('X25519 share must be 32 bytes');
+    if (st.body.length !== FILE_KEY_SIZE + TAG_SIZE) throw badHeader('X25519 stanza body must be 32 bytes');
+    for (const secret of secrets) {
+      const sk = Buffer.from(secret);
+      const k = sk.toString('base64');
+      let pub = lockFreePublics.get(k);
+      if (!pub) {
+        pub = Buffer.alloc(32);
+        na.crypto_scalarmult_base(pub, sk);
+        lockFreePublics.set(k, pub);
+      }
+      const shared = Buffer.alloc(32);
+      try {
+        na.crypto_scalarmult(shared, sk, share);
+      } catch {
+        throw badHeader('X25519 share is a low-order point');
+      } finally {
+        sk.fill(0);
+      }
+      const wrapKey = hkdf32(shared, Buffer.concat([share, pub]), X25519_LABEL);
+      shared.fill(0);
+      const fileKey = Buffer.alloc(FILE_KEY_SIZE);
+      const n = aeadOpenInto(fileKey, st.body, ZERO_NONCE, wrapKey);
+      wrapKey.fill(0);
+      if (n === FILE_KEY_SIZE) return fileKey;
+    }
+  }
+  return null;
+}
+
+/** verifyHeaderMac (lib/age/stream.ts) with noble's HMAC and libsodium's constant-time compare. */
+function lockFreeVerifyMac(h: { noMac: Buffer; mac: Buffer }, fileKey: Buffer): void {
+  const macKey = hkdf32(fileKey, new Uint8Array(0), 'header');
+  const want = Buffer.from(hmac(sha256, macKey, h.noMac));
+  macKey.fill(0);
+  if (want.length !== h.mac.length || !sodium().sodium_memcmp(want, h.mac)) {
+    throw integrityError('ERR_AGE_HEADER_MAC', 'age header MAC does not verify', 'the file was tampered with or is corrupt');
+  }
+}
+
+/**
+ * Open a binary age file held in memory with the given zone secrets (ERR_WRONG_KEY, exit 4, when none
+ * fits). With `scratch` large enough, the plaintext is written into it and a view returned.
+ */
+export function openSmall(file: Buffer, secrets: Uint8Array[], what: string, scratch?: Buffer): Buffer {
   if (file.length < INTRO_BYTES.length || !file.subarray(0, INTRO_BYTES.length).equals(INTRO_BYTES)) throw integrityError('ERR_NOT_AGE', `${what} is not an age file`);
   const found = new HeaderScanner().push(file);
   if (!found) throw integrityError('ERR_AGE_HEADER', `invalid age header: unexpected end of header (${what})`);
   const h = parseHeader(found.header);
-  const fileKey = unwrapX25519(h.stanzas, secrets.map(cachedIdentity));
+  const fileKey = lockFree ? lockFreeUnwrap(h.stanzas, secrets) : unwrapX25519(h.stanzas, secrets.map(cachedIdentity));
   if (!fileKey) throw integrityError('ERR_WRONG_KEY', `${what} is not encrypted to this key`);
-  verifyHeaderMac(h, fileKey);
+  if (lockFree) lockFreeVerifyMac(h, fileKey);
+  else verifyHeaderMac(h, fileKey);
   const rest = found.rest;
   if (rest.length < PAYLOAD_NONCE_SIZE + TAG_SIZE) throw integrityError('ERR_AGE_TRUNCATED', `${what} is truncated`);
-  const key = payloadKey(fileKey, rest.subarray(0, PAYLOAD_NONCE_SIZE));
+  const key = lockFree ? hkdf32(fileKey, rest.subarray(0, PAYLOAD_NONCE_SIZE), 'payload') : payloadKey(fileKey, rest.subarray(0, PAYLOAD_NONCE_SIZE));
   fileKey.fill(0);
   const body = rest.subarray(PAYLOAD_NONCE_SIZE);
   // Chunks are full except the last, which may be full too; an empty last chunk only when it is the only one.
   const chunks = Math.max(1, Math.ceil(body.length / SEALED_CHUNK_SIZE));
-  const out = Buffer.allocUnsafe(body.length - chunks * TAG_SIZE);
+  const outLength = body.length - chunks * TAG_SIZE;
+  const out = scratch && scratch.length >= outLength ? scratch.subarray(0, outLength) : Buffer.allocUnsafe(outLength);
   let at = 0;
   try {
     for (let i = 0; i < chunks; i++) {
       const sealed = body.subarray(i * SEALED_CHUNK_SIZE, (i + 1) * SEALED_CHUNK_SIZE);
       const last = i === chunks - 1;
       if (sealed.length < TAG_SIZE) throw integrityError('ERR_AGE_TRUNCATED', `${what} is truncated (the final chunk is missing)`);
-      const d = createDecipheriv('chacha20-poly1305', key, chunkNonce(i, last), { authTagLength: TAG_SIZE });
-      d.setAuthTag(sealed.subarray(sealed.length - TAG_SIZE));
-      const pt = d.update(sealed.subarray(0, sealed.length - TAG_SIZE));
-      try {
-        d.final();
-      } catch {
-        pt.fill(0);
-        throw integrityError(last ? 'ERR_AGE_TRUNCATED' : 'ERR_AGE_PAYLOAD', `${what}: age payload chunk ${i} does not authenticate`, 'the file is corrupt or was tampered with');
-      }
-      if (last && pt.length === 0 && chunks > 1) throw integrityError('ERR_AGE_PAYLOAD', `${what} ends with an empty chunk after a full one, which age forbids`);
-      at += pt.copy(out, at);
+      const n = aeadOpenInto(out.subarray(at, at + sealed.length - TAG_SIZE), sealed, chunkNonce(i, last), key);
+      if (n < 0) throw integrityError(last ? 'ERR_AGE_TRUNCATED' : 'ERR_AGE_PAYLOAD', `${what}: age payload chunk ${i} does not authenticate`, 'the file is corrupt or was tampered with');
+      if (last && n === 0 && chunks > 1) throw integrityError('ERR_AGE_PAYLOAD', `${what} ends with an empty chunk after a full one, which age forbids`);
+      at += n;
     }
   } catch (err) {
     out.fill(0);

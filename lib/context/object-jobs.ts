@@ -7,8 +7,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { CliError, EXIT } from '../cli/errors.ts';
 import { openObjectBytes, sealObjectBytes, SMALL_OBJECT, type ObjectHeader } from './objects.ts';
-import { sha256hex } from './tags.ts';
-import { sha256hexForSeal } from './age-small.ts';
+import { sha256hexAnyThread } from './age-small.ts';
 
 /** Seal one file (or a deletion) to a zone recipient. */
 export interface SealJob {
@@ -48,20 +47,29 @@ export interface OpenDone {
 /** Largest stored object read whole (objects of SMALL_OBJECT plaintext, plus age and padding overhead). */
 const SMALL_STORED = SMALL_OBJECT + 64 * 1024;
 
-/** A file's bytes, or null when larger than `max`. */
+/**
+ * One read buffer per thread, reused by every job: a buffer per file is
+ * garbage the collector frees late (external memory), and a pull of 10,000
+ * files grew by tens of MB of it (RSS counts against the 150 MB target).
+ */
+let readScratch = Buffer.allocUnsafe(64 * 1024);
+/** The same for opened plaintext, which is written out before the next job. */
+let plainScratch = Buffer.allocUnsafe(64 * 1024);
+
+/** A file's bytes (a view of this thread's read buffer, valid until the next call), or null when larger than `max`. */
 function readAtMost(path: string, max: number): Buffer | null {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
     if (size > max) return null;
-    const buf = Buffer.allocUnsafe(size);
+    if (readScratch.length < size) readScratch = Buffer.allocUnsafe(Math.max(size, readScratch.length * 2));
     let at = 0;
     while (at < size) {
-      const n = readSync(fd, buf, at, size - at, at);
+      const n = readSync(fd, readScratch, at, size - at, at);
       if (n === 0) break;
       at += n;
     }
-    return buf.subarray(0, at);
+    return readScratch.subarray(0, at);
   } finally {
     closeSync(fd);
   }
@@ -79,7 +87,7 @@ export function runObjectJob(job: ObjectJob): SealDone | OpenDone {
     if (job.local !== null) {
       content = readAtMost(job.local, SMALL_OBJECT);
       if (!content || content.length !== h.size) throw changed();
-      const sha = sha256hexForSeal(content); // (this thread's primitives: see age-small.ts)
+      const sha = sha256hexAnyThread(content); // (this thread's primitives: see age-small.ts)
       if (h.sha256 === '') h.sha256 = sha;
       else if (sha !== h.sha256) throw changed();
     }
@@ -103,8 +111,9 @@ export function runObjectJob(job: ObjectJob): SealDone | OpenDone {
   }
   const mismatch = () => new CliError('ERR_CTX_OBJECT', `${job.what} does not match its name (modified or swapped)`, EXIT.AUTH, 'the store tampered with it');
   const data = readAtMost(job.path, SMALL_STORED);
-  if (!data || sha256hex(data) !== job.hash) throw mismatch();
-  const o = openObjectBytes(data, [job.secret], job.what);
+  if (!data || sha256hexAnyThread(data) !== job.hash) throw mismatch();
+  if (plainScratch.length < data.length) plainScratch = Buffer.allocUnsafe(Math.max(data.length, plainScratch.length * 2));
+  const o = openObjectBytes(data, [job.secret], job.what, plainScratch);
   // Created read-only (0444: never writable, never executable), so applying it is a rename.
   if (job.dest && !o.header.deleted) writeFileSync(job.dest, o.content, { flag: 'wx', mode: 0o444 });
   return { header: o.header, dest: o.header.deleted ? null : job.dest };

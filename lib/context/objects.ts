@@ -24,7 +24,7 @@ import {
 } from '../age/stream.ts';
 import { CliError, EXIT } from '../cli/errors.ts';
 import { padmeLength } from './pad.ts';
-import { cachedIdentity, openSmall, sealSmall, sha256hexForSeal } from './age-small.ts';
+import { cachedIdentity, openSmall, sealSmall, sha256hexAnyThread } from './age-small.ts';
 
 const ZEROS = Buffer.alloc(64 * 1024);
 
@@ -267,13 +267,13 @@ export function sealObjectBytes(content: Buffer | null, header: ObjectHeader, re
   if (content) content.copy(plain, 4 + hj.length);
   const data = sealSmall(plain, recipient);
   plain.fill(0);
-  return { data, hash: sha256hexForSeal(data) };
+  return { data, hash: sha256hexAnyThread(data) };
 }
 
-/** Open an object held in memory: the same checks as `openObject`. */
-export function openObjectBytes(data: Buffer, secrets: Uint8Array[], what: string): { header: ObjectHeader; content: Buffer } {
+/** Open an object held in memory: the same checks as `openObject`. With `scratch` (at least data's length), the content is a view of it. */
+export function openObjectBytes(data: Buffer, secrets: Uint8Array[], what: string, scratch?: Buffer): { header: ObjectHeader; content: Buffer } {
   const bad = (why: string) => integrityError('ERR_CTX_OBJECT', `${what}: ${why}`, 'the store may have tampered with it');
-  const plain = openSmall(data, secrets, what);
+  const plain = openSmall(data, secrets, what, scratch);
   if (plain.length < 4) throw bad('truncated');
   const hlen = plain.readUInt32BE(0);
   if (hlen > MAX_OBJECT_HEADER || 4 + hlen > plain.length) throw bad('object header too large');
@@ -288,6 +288,6 @@ export function openObjectBytes(data: Buffer, secrets: Uint8Array[], what: strin
   if (4 + hlen + size > plain.length) throw bad('content does not match its header');
   const content = plain.subarray(4 + hlen, 4 + hlen + size);
   if (!isZeros(plain.subarray(4 + hlen + size))) throw bad('padding is not zeros');
-  if (!h.deleted && createHash('sha256').update(content).digest('hex') !== h.sha256) throw bad('content does not match its header');
+  if (!h.deleted && sha256hexAnyThread(content) !== h.sha256) throw bad('content does not match its header');
   return { header: h, content };
 }

@@ -13,6 +13,7 @@ import { normalizeSpacePath } from './authz.ts';
 import { hashFile, openObject, SMALL_OBJECT, type ObjectHeader } from './objects.ts';
 import { runObjectJob, type OpenDone, type OpenJob } from './object-jobs.ts';
 import { inPool } from './pool.ts';
+import { runMany, threadsFor, type JobOutcome } from './object-threads.ts';
 import { loadAccess, zoneFor, type Access } from './policy.ts';
 import { defaultInto, readReaderState, writeReaderState, type KnownFile, type ReaderState } from './reader-state.ts';
 import { readSpaceFile } from './space.ts';
@@ -54,13 +55,44 @@ export interface Fetched {
 export async function fetchObjects(store: Store, access: Access, items: LogItem[], stage: string | null): Promise<Fetched[]> {
   const wanted = items.filter((it) => access.readKeys.has(it.entry.z));
   const local = await store.fetch([...new Set(wanted.map((w) => objectKey(w.entry.o)))]);
-  return fetchEach(wanted, local, async (job: OpenJob): Promise<OpenDone> => runObjectJob(job), access, stage);
+  // Many small objects: opened on every core first (object-threads.ts); fetchEach then checks them in order.
+  const small: { n: number; job: OpenJob }[] = [];
+  wanted.forEach((it, n) => {
+    const job = smallOpenJob(it, n, local, access, stage);
+    if (job) small.push({ n, job });
+  });
+  const threads = threadsFor(small.length);
+  let opened: Map<number, JobOutcome<OpenDone>> | undefined;
+  if (threads > 1) {
+    const outcomes = await runMany<OpenDone>(
+      small.map((s) => s.job),
+      threads,
+    );
+    opened = new Map();
+    small.forEach((s, k) => outcomes[k] && opened!.set(s.n, outcomes[k]!));
+  }
+  const open = async (job: OpenJob, n: number): Promise<OpenDone> => {
+    const done = opened?.get(n);
+    if (!done) return runObjectJob(job);
+    if ('err' in done) throw done.err;
+    return done.ok;
+  };
+  return fetchEach(wanted, local, open, access, stage);
+}
+
+/** The job that opens item `n` whole in memory, when its object is here, readable and small. */
+function smallOpenJob(it: LogItem, n: number, local: Map<string, string>, access: Access, stage: string | null): OpenJob | undefined {
+  const e = it.entry;
+  const p = local.get(objectKey(e.o));
+  const secret = access.readKeys.get(e.z)?.get(e.e);
+  if (!p || !secret || e.n > SMALL_STORED) return undefined;
+  return { kind: 'open', path: p, hash: e.o, secret, dest: stage ? join(stage, String(n)) : null, what: `object ${e.o.slice(0, 12)}` };
 }
 
 /** Largest stored object read whole (SMALL_OBJECT of plaintext plus age and padding overhead). */
 const SMALL_STORED = SMALL_OBJECT + 64 * 1024;
 
-async function fetchEach(wanted: LogItem[], local: Map<string, string>, open: (job: OpenJob) => Promise<OpenDone>, access: Access, stage: string | null): Promise<Fetched[]> {
+async function fetchEach(wanted: LogItem[], local: Map<string, string>, open: (job: OpenJob, n: number) => Promise<OpenDone>, access: Access, stage: string | null): Promise<Fetched[]> {
   return inPool(wanted, 16, async (it, n): Promise<Fetched> => {
     const e = it.entry;
     const who = () => formatPubkey(parsePubkey(it.writer)); // only for messages: checking a key costs a field inversion
@@ -76,9 +108,9 @@ async function fetchEach(wanted: LogItem[], local: Map<string, string>, open: (j
     let readOnly = false;
     let staged: string | null = dest;
     if (e.n <= SMALL_STORED) {
-      const job = { kind: 'open' as const, path: p, hash: e.o, secret, dest, what };
+      const job = smallOpenJob(it, n, local, access, stage)!;
       try {
-        const o = await open(job);
+        const o = await open(job, n);
         header = o.header;
         staged = o.dest;
       } catch (err) {

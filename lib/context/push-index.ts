@@ -94,12 +94,18 @@ export class IndexFiles {
     return this.buf.toString('latin1', at, end);
   }
 
-  /** Load one unparsed entry whose fields start at `offset` in the buffer (reading; later loads of a path win). */
-  loadAt(path: string, offset: number): void {
-    const before = this.map.get(path);
-    if (before !== undefined && this.isLive(before)) this.live_--;
+  /**
+   * Load one unparsed entry whose fields start at `offset` in the buffer (reading; later loads of a
+   * path win). `snapshot`: from the first group, where every path is new (one map operation, not two;
+   * should a damaged file repeat one, liveCount only overcounts, which costs the scan its shortcut).
+   */
+  loadAt(path: string, offset: number, snapshot = false): void {
+    if (!snapshot) {
+      const before = this.map.get(path);
+      if (before !== undefined && this.isLive(before)) this.live_--;
+    }
     this.map.set(path, offset);
-    if (this.isLive(offset)) this.live_++;
+    if (this.buf[offset] !== 45 /* - */) this.live_++;
   }
 
   private isLive(v: number | IndexEntry): boolean {
@@ -220,7 +226,7 @@ export function parseIndexLog(buf: Buffer, path: string): { index: PushIndex; st
         if (err instanceof CliError) throw err;
         throw corrupt(path);
       }
-      for (let k = 0; k < pendingPaths.length; k++) files.loadAt(pendingPaths[k], pendingAt[k]);
+      for (let k = 0; k < pendingPaths.length; k++) files.loadAt(pendingPaths[k], pendingAt[k], groups === 0);
       if (groups++ > 0) appendedLines += pendingPaths.length;
       pendingPaths.length = 0;
       pendingAt.length = 0;

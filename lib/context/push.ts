@@ -12,7 +12,7 @@ import { readSpaceConfig, readSpaceFile } from './space.ts';
 import { readIndex, writeIndex } from './push-index.ts';
 import { openStore } from './store.ts';
 import { runObjectJob, type SealDone, type SealJob } from './object-jobs.ts';
-import { sealMany, sealThreadCount, type SealOutcome } from './seal-threads.ts';
+import { runMany, threadsFor, type JobOutcome } from './object-threads.ts';
 import { rmSync } from 'node:fs';
 import { hashFile, sealObject, SMALL_OBJECT } from './objects.ts';
 import { inPool } from './pool.ts';
@@ -128,13 +128,13 @@ export async function push(
     const temps: string[] = [];
     const put: string[] = [];
     const outRoot = store.objectRoot();
-    // Many small files: sealed on every core first (seal-threads.ts), then collected in order below.
-    let presealed: Map<Change, SealOutcome> | undefined;
+    // Many small files: sealed on every core first (object-threads.ts), then collected in order below.
+    let presealed: Map<Change, JobOutcome<SealDone>> | undefined;
     try {
       const small = changes.filter(isSmall);
-      const threads = sealThreadCount(small.length);
+      const threads = threadsFor(small.length);
       if (threads > 1) {
-        const outcomes = await sealMany(small.map(sealJob), threads);
+        const outcomes = await runMany<SealDone>(small.map(sealJob), threads);
         presealed = new Map();
         small.forEach((c, i) => {
           const o = outcomes[i];

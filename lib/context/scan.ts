@@ -88,7 +88,7 @@ export function listWithFind(dir: string): Promise<FileListing | undefined> {
         if (n === 0) return undefined;
         at += n;
       }
-      return parseFindOutput(dir, buf.toString('utf8'));
+      return parseFindOutput(dir, buf);
     } catch {
       return undefined;
     } finally {
@@ -111,23 +111,41 @@ export function listWithFind(dir: string): Promise<FileListing | undefined> {
   });
 }
 
-function parseFindOutput(dir: string, out: string): FileListing | undefined {
-  if (out.length > 0 && !out.endsWith('\0')) return undefined; // every record ends with a NUL
+/**
+ * Parse `SIZE SECONDS.FRACTION /RELPATH\0` records from the bytes (numbers read
+ * digit by digit, only paths decoded: this runs once per file on every push).
+ */
+function parseFindOutput(dir: string, out: Buffer): FileListing | undefined {
+  if (out.length > 0 && out[out.length - 1] !== 0) return undefined; // every record ends with a NUL
   const paths: string[] = [];
   const sizes: number[] = [];
   const mtimes: number[] = [];
+  const digits = (from: number, stop: number): [number, number] => {
+    let n = 0;
+    let i = from;
+    for (; i < out.length && out[i] !== stop; i++) {
+      const c = out[i] - 48;
+      if (c < 0 || c > 9 || i - from >= 15) return [-1, i];
+      n = n * 10 + c;
+    }
+    return [i === from ? -1 : n, i];
+  };
   for (let i = 0; i < out.length; ) {
-    const end = out.indexOf('\0', i);
-    const a = out.indexOf(' ', i);
-    const dot = out.indexOf('.', a + 1);
-    const b = out.indexOf(' ', a + 1);
-    if (a <= i || b < 0 || dot < 0 || dot > b || b >= end - 2 || out.charCodeAt(b + 1) !== 47) return undefined; // not what GNU find prints
-    const size = Number(out.slice(i, a));
-    const sec = Number(out.slice(a + 1, dot));
-    // Whole milliseconds, as Math.floor(mtimeMs) gives them (from the digits, without float rounding).
-    const ms = Number(out.slice(dot + 1, Math.min(dot + 4, b)).padEnd(3, '0'));
-    if (!Number.isSafeInteger(size) || !Number.isSafeInteger(sec) || !Number.isInteger(ms)) return undefined;
-    paths.push(out.slice(b + 1, end));
+    const [size, a] = digits(i, 32); // SIZE then a space
+    const [sec, dot] = digits(a + 1, 46); // SECONDS then a dot
+    // Whole milliseconds, as Math.floor(mtimeMs) gives them: the first three fraction digits.
+    let ms = 0;
+    let b = dot + 1;
+    for (let k = 0; k < 3; k++, b++) {
+      const c = out[b] - 48;
+      if (c < 0 || c > 9) break;
+      ms = ms * 10 + c;
+    }
+    for (let k = b - dot - 1; k < 3; k++) ms *= 10;
+    while (b < out.length && out[b] >= 48 && out[b] <= 57) b++;
+    const end = out.indexOf(0, b);
+    if (size < 0 || sec < 0 || out[a] !== 32 || out[dot] !== 46 || out[b] !== 32 || out[b + 1] !== 47 || end < b + 3) return undefined; // not what GNU find prints
+    paths.push(out.toString('utf8', b + 1, end));
     sizes.push(size);
     mtimes.push(sec * 1000 + ms);
     i = end + 1;

@@ -288,26 +288,34 @@ apush() { ctx alice push "$SPACE"; }
   [ "$(cat "$into/many/f1.md")" = changed ]
 }
 
-@test "a push of many files sealed on several threads pulls back byte for byte (CCKIT_SEAL_THREADS)" {
+@test "many files sealed and opened on several threads come back byte for byte; a tampered one is still caught (CCKIT_CONTEXT_THREADS)" {
   grant bob / r
   mkdir -p "$SPACE/many"
   for i in $(seq 1 40); do head -c $((i * 997)) /dev/urandom > "$SPACE/many/f$i.bin"; done
   head -c $((1024 * 1024 + 5)) /dev/urandom > "$SPACE/many/large.bin" # above the small-object size: streamed, not threaded
-  CCKIT_SEAL_THREADS=3 run apush
+  CCKIT_CONTEXT_THREADS=3 run apush
   assert_success
   [ "$(echo "$output" | json_field pushed)" = 44 ]
   [ "$(store_objects | wc -l)" -eq 44 ]
   # Deletions and changes, threaded again.
   rm "$SPACE/many/f1.bin"
   echo changed > "$SPACE/many/f2.bin"
-  CCKIT_SEAL_THREADS=2 run apush
+  CCKIT_CONTEXT_THREADS=2 run apush
   assert_success
   [ "$(echo "$output" | json_field pushed)" = 1 ]
   [ "$(echo "$output" | json_field deleted)" = 1 ]
-  run ctx bob pull alice --store "$STORE"
+  CCKIT_CONTEXT_THREADS=2 run ctx bob pull alice --store "$STORE"
   assert_success
   into=$(pulled_dir bob alice)
   diff -r --exclude=.cckit "$SPACE" "$into"
+  # Opened on two threads, a tampered object is still caught (exit 4) and nothing is written.
+  grant carol / r
+  victim=$(store_objects | sed -n 7p)
+  printf '\x01' | dd of="$victim" bs=1 seek=200 conv=notrunc status=none
+  CCKIT_CONTEXT_THREADS=2 run --separate-stderr ctx carol pull alice --store "$STORE" --into "$BATS_TEST_TMPDIR/carol-into"
+  [ "$status" -eq 4 ] || fail "status $status: $stderr"
+  assert_one_error cc-context
+  [ -z "$(find "$BATS_TEST_TMPDIR/carol-into" -type f 2>/dev/null)" ]
 }
 
 @test "the push index: an interrupted append is ignored, a corrupt entry is one line and exit 1" {

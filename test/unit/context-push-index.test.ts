@@ -184,3 +184,19 @@ test('findChanges: modified, same content with a new mtime, new and deleted file
   assert.deepEqual(new Map([...viaFind].sort()), new Map([...viaNode].sort()));
   rmSync(dir, { recursive: true });
 });
+
+test('listWithFind and listWithNode agree on names with spaces, newlines and non-ASCII, and on old and future mtimes', async () => {
+  const dir = space();
+  const names = ['a b.md', 'ünï 文件.md', 'new\nline', 'tab\there', '-dash', '.hidden'];
+  names.forEach((n, i) => writeFileSync(join(dir, n), 'x'.repeat(i)));
+  utimesSync(join(dir, 'a b.md'), 1, 1.5);
+  utimesSync(join(dir, '-dash'), 4102444800, 4102444800.001);
+  const viaFind = new Map<string, number[]>();
+  const viaNode = new Map<string, number[]>();
+  (await listWithFind(dir))!.forEach((p, size, mtime) => viaFind.set(p, [size, mtime]));
+  listWithNode(dir).forEach((p, size, mtime) => viaNode.set(p, [size, mtime]));
+  assert.equal(viaFind.size, names.length);
+  assert.deepEqual(new Map([...viaFind].sort()), new Map([...viaNode].sort()));
+  assert.deepEqual(viaFind.get('/a b.md'), [0, 1500]);
+  rmSync(dir, { recursive: true });
+});
