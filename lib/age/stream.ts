@@ -20,14 +20,13 @@ import {
   createHmac,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   hkdfSync,
   randomBytes,
   timingSafeEqual,
   type KeyObject,
 } from 'node:crypto';
 import { CliError, EXIT } from '../cli/errors.ts';
-import { x25519PrivateKey, x25519PublicKey, x25519RawPublic, x25519PublicOf } from '../identity/ed25519.ts';
+import { x25519Ephemeral, x25519PrivateKey, x25519PublicKey, x25519RawPublic, x25519PublicOf } from '../identity/ed25519.ts';
 
 /** The first line of every age v1 header, newline included. */
 export const INTRO = 'age-encryption.org/v1\n';
@@ -131,8 +130,8 @@ function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Buffe
 /** The X25519 stanza for one recipient (age spec: ephemeral share, HKDF, ChaCha20-Poly1305). */
 export function wrapX25519(fileKey: Uint8Array, recipient: Uint8Array): Stanza {
   if (recipient.length !== 32) throw new CliError('ERR_BAD_RECIPIENT', 'an X25519 recipient must be 32 bytes');
-  const eph = generateKeyPairSync('x25519');
-  const share = x25519RawPublic(eph.publicKey);
+  const eph = x25519Ephemeral(); // not generateKeyPairSync: see lib/identity/ed25519.ts
+  const share = eph.publicKey;
   const shared = sharedSecret(eph.privateKey, recipient);
   if (!shared) throw new CliError('ERR_BAD_RECIPIENT', 'recipient key is a low-order point', EXIT.USAGE);
   const wrapKey = hkdf(shared, Buffer.concat([share, recipient]), X25519_LABEL);

@@ -6,19 +6,20 @@
  * buffer (no 64 KiB staging buffer per file).
  *
  * Sealing has two sets of primitives. By default node:crypto, which costs
- * nothing more to load. A worker thread of object-threads.ts switches its copy
- * of this module to libsodium (sodium-native: X25519, ChaCha20-Poly1305,
- * SHA-256, randomness) and @noble/hashes (HKDF, HMAC) with useLockFreeCrypto():
- * node:crypto used from two threads at once deadlocks in this Node's OpenSSL
- * (both threads parked on a futex within seconds; bench/context-sync.sh hung
- * on it), so while workers seal, OpenSSL has one thread at most: the main
- * one. Opening stays on node:crypto (lib/age/stream.ts).
+ * nothing more to load. Worker threads of object-threads.ts, and the main
+ * thread of a push with many objects, switch their copy of this module to
+ * libsodium (sodium-native: X25519, ChaCha20-Poly1305, SHA-256, randomness,
+ * memcmp) and @noble/hashes (HKDF, HMAC) with useLockFreeCrypto(). Two
+ * reasons: an ephemeral X25519 key from node:crypto must be imported from
+ * random bytes (~0.6 ms; generateKeyPairSync can deadlock, see
+ * lib/identity/ed25519.ts), and workers then keep OpenSSL to one thread.
+ * Loading sodium-native costs ~35 ms, which a one-file push should not pay.
  *
  * The output is byte-for-byte the format lib/age/stream.ts writes and reads:
  * X25519 stanza, header MAC, STREAM over 64 KiB chunks; the tests open it with
  * typage (npm age-encryption) and lib/age.
  */
-import { createCipheriv, createDecipheriv, createHash, diffieHellman, generateKeyPairSync, hkdfSync, randomFillSync, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, diffieHellman, hkdfSync, randomFillSync, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -43,7 +44,7 @@ import {
   x25519Identity,
   type X25519Identity,
 } from '../age/stream.ts';
-import { x25519PublicKey } from '../identity/ed25519.ts';
+import { x25519Ephemeral, x25519PublicKey } from '../identity/ed25519.ts';
 
 const X25519_LABEL = Buffer.from('age-encryption.org/v1/X25519');
 const ZERO_NONCE = Buffer.alloc(12);
@@ -133,9 +134,8 @@ function b64nopad(b: Uint8Array): string {
 function ephemeralShare(recipient: Uint8Array): { share: Buffer; shared: Buffer } {
   const lowOrder = () => integrityError('ERR_BAD_RECIPIENT', 'recipient key is a low-order point');
   if (!lockFree) {
-    const eph = generateKeyPairSync('x25519');
-    // The share through JWK: OpenSSL's DER export costs ~80 µs, JWK ~1 µs.
-    const share = Buffer.from((eph.publicKey.export({ format: 'jwk' }) as { x: string }).x, 'base64url');
+    const eph = x25519Ephemeral(); // not generateKeyPairSync, which can deadlock: see lib/identity/ed25519.ts
+    const share = eph.publicKey;
     const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: recipientKey(recipient) });
     if (shared.every((b) => b === 0)) throw lowOrder();
     return { share, shared };

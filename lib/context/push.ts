@@ -13,6 +13,7 @@ import { readIndex, writeIndex } from './push-index.ts';
 import { openStore } from './store.ts';
 import { runObjectJob, type SealDone, type SealJob } from './object-jobs.ts';
 import { runMany, threadsFor, type JobOutcome } from './object-threads.ts';
+import { useLockFreeCrypto } from './age-small.ts';
 import { rmSync } from 'node:fs';
 import { hashFile, sealObject, SMALL_OBJECT } from './objects.ts';
 import { inPool } from './pool.ts';
@@ -20,6 +21,9 @@ import { objectKey, writerTag } from './tags.ts';
 import { appendBatch, checkHead, type BatchEntry } from './writer-log.ts';
 import { readReaderState } from './reader-state.ts';
 import { trace } from '../cli/trace.ts';
+
+/** From this many small objects on, a push seals with libsodium on every thread (see below). */
+const LOCK_FREE_FROM = 64;
 
 /** Files in flight at once: enough to hide disk latency, few enough to bound memory (x 1 MiB). */
 const IO_PARALLEL = 16;
@@ -132,6 +136,9 @@ export async function push(
     let presealed: Map<Change, JobOutcome<SealDone>> | undefined;
     try {
       const small = changes.filter(isSmall);
+      // Many objects: libsodium's X25519 on this thread too. node:crypto's safe way to make an
+      // ephemeral key costs ~0.6 ms (lib/identity/ed25519.ts); loading sodium-native ~35 ms once.
+      if (small.length >= LOCK_FREE_FROM) useLockFreeCrypto();
       const threads = threadsFor(small.length);
       if (threads > 1) {
         const outcomes = await runMany<SealDone>(small.map(sealJob), threads);

@@ -4,7 +4,7 @@
  * which would double the run time of every command in a pipeline.
  * @noble/curves stays the oracle these are tested against.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomBytes, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 
 // DER prefixes that wrap a raw 32-byte key as PKCS#8 / SPKI (RFC 8410).
 const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -27,16 +27,25 @@ export function edPublicKey(seed: Uint8Array): Uint8Array {
 }
 
 /**
- * A fresh Ed25519 key pair from OpenSSL: seed and public key in one step,
- * ~0.2 ms where deriving the public key through a DER import costs ~0.5 ms
- * and more (every pairing makes two ephemeral keys on its critical path).
+ * Why no key here comes from generateKeyPairSync: in Node 20 a key exported
+ * right after generateKeyPairSync made it can deadlock the process. The
+ * export holds the key's mutex while it allocates; a garbage collection
+ * then finalises the finished KeyGenJob, whose destructor takes the same
+ * mutex (seen with gdb: ExportJWKEdKey → GC → ~KeyGenJob → futex wait, one
+ * push in ~10,000 keys). Keys are made from random bytes and imported.
  */
+/** A fresh Ed25519 key pair: a random seed and its public key. */
 export function edGenerate(): { seed: Uint8Array; publicKey: Uint8Array } {
-  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
-  const seed = new Uint8Array(Buffer.from(jwk.d!, 'base64url'));
-  const publicKey = new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
-  if (seed.length !== 32 || publicKey.length !== 32) throw new Error('unexpected Ed25519 key from OpenSSL');
-  return { seed, publicKey };
+  const seed = new Uint8Array(randomBytes(32));
+  return { seed, publicKey: edPublicKey(seed) };
+}
+
+/** A fresh X25519 key pair for one use (an age stanza): the private KeyObject and the raw public key. */
+export function x25519Ephemeral(): { privateKey: KeyObject; publicKey: Buffer } {
+  const secret = randomBytes(32);
+  const privateKey = x25519PrivateKey(secret);
+  secret.fill(0);
+  return { privateKey, publicKey: x25519RawPublic(createPublicKey(privateKey)) };
 }
 
 /**
