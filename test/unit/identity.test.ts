@@ -10,6 +10,7 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import {
   identityFromSeed,
+  generateIdentity,
   formatPubkey,
   fingerprint,
   parsePubkey,
@@ -21,6 +22,7 @@ import {
   verify,
 } from '../../lib/identity/identity.ts';
 import { CliError } from '../../lib/cli/errors.ts';
+import { edPublicKey } from '../../lib/identity/ed25519.ts';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/identity.json', import.meta.url), 'utf8'));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -94,4 +96,12 @@ test('parsePubkey rejects wrong length, wrong alphabet and points off the curve,
   }
   assert.ok(offCurve);
   assert.throws(() => parsePubkey(offCurve!), CliError);
+});
+
+test('generateIdentity: the public key libsodium derives is the one OpenSSL derives from the seed', () => {
+  for (let i = 0; i < 20; i++) {
+    const id = generateIdentity();
+    assert.deepEqual(Buffer.from(edPublicKey(id.seed)), Buffer.from(id.publicKey));
+    assert.deepEqual(Buffer.from(ed25519.getPublicKey(id.seed)), Buffer.from(id.publicKey));
+  }
 });
