@@ -33,20 +33,17 @@ if (a.length === 3 && a[2] === '--version') {
 require('./main/${name}.cjs');
 `;
 
+/** What every bundle shares: one minified CommonJS file for node 20, with a linked source map. */
+const COMMON = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', minify: true, sourcemap: 'linked', metafile: true };
+
 const written = new Set();
 // Worker threads started by a command's bundle, built beside it (dist/main/NAME.cjs).
 const workers = { 'context-object-worker': 'lib/context/object-worker.ts' };
 for (const [name, entry] of Object.entries(workers)) {
   const result = await build({
+    ...COMMON,
     entryPoints: [entry],
     outfile: `dist/main/${name}.cjs`,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minify: true,
-    sourcemap: 'linked',
-    metafile: true,
     external: ['sodium-native', 'age-encryption'],
     banner: { js: `"use strict";const __cckitUrl=require('node:url').pathToFileURL(__filename).href;` },
     define: { 'import.meta.url': '__cckitUrl' },
@@ -56,15 +53,9 @@ for (const [name, entry] of Object.entries(workers)) {
 }
 for (const name of names) {
   const result = await build({
+    ...COMMON,
     entryPoints: [`bin/src/${name}.ts`],
     outfile: `dist/main/${name}.cjs`,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minify: true,
-    sourcemap: 'linked',
-    metafile: true,
     // Native addons, packages that locate files at run time, and big packages
     // used only on some paths stay in node_modules.
     external: [

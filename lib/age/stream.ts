@@ -113,7 +113,7 @@ function aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Bu
 }
 
 /** Decrypt and authenticate; null when the tag does not verify. */
-function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Buffer | null {
+export function aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Buffer | null {
   if (sealed.length < TAG_SIZE) return null;
   const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_SIZE });
   d.setAuthTag(sealed.subarray(sealed.length - TAG_SIZE));

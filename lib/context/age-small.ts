@@ -19,12 +19,13 @@
  * X25519 stanza, header MAC, STREAM over 64 KiB chunks; the tests open it with
  * typage (npm age-encryption) and lib/age.
  */
-import { createCipheriv, createDecipheriv, createHash, diffieHellman, hkdfSync, randomFillSync, type KeyObject } from 'node:crypto';
+import { createCipheriv, createHash, diffieHellman, hkdfSync, randomFillSync, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
+  aeadOpen,
   CHUNK_SIZE,
   badHeader,
   encodeHeader,
@@ -212,16 +213,11 @@ function aeadOpenInto(out: Buffer, sealed: Buffer, nonce: Buffer, key: Buffer): 
       return -1;
     }
   }
-  const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_SIZE });
-  d.setAuthTag(sealed.subarray(sealed.length - TAG_SIZE));
-  const pt = d.update(sealed.subarray(0, sealed.length - TAG_SIZE));
-  try {
-    d.final();
-  } catch {
-    pt.fill(0);
-    return -1;
-  }
-  return pt.copy(out, 0);
+  const pt = aeadOpen(key, nonce, sealed);
+  if (!pt) return -1;
+  const n = pt.copy(out, 0);
+  pt.fill(0);
+  return n;
 }
 
 /** A zone secret's X25519 public key (libsodium), remembered per secret. */
