@@ -12,7 +12,7 @@
  * memcmp) and @noble/hashes (HKDF, HMAC) with useLockFreeCrypto(). Two
  * reasons: an ephemeral X25519 key from node:crypto must be imported from
  * random bytes (~0.6 ms; generateKeyPairSync can deadlock, see
- * lib/identity/ed25519.ts), and workers then keep OpenSSL to one thread.
+ * lib/identity/ed25519.ts), and libsodium needs no per-object key import.
  * Loading sodium-native costs ~35 ms, which a one-file push should not pay.
  *
  * The output is byte-for-byte the format lib/age/stream.ts writes and reads:

@@ -1,8 +1,8 @@
 /**
  * The worker thread of object-threads.ts (built to dist/main/context-object-worker.cjs):
  * seals or opens its share of a push's or pull's small objects with libsodium
- * (never node:crypto, which the main thread is using meanwhile: see
- * age-small.ts) and posts every outcome at once.
+ * and @noble/hashes (no key import per object: see age-small.ts) and posts
+ * every outcome at once.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { useLockFreeCrypto } from './age-small.ts';
