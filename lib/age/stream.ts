@@ -153,6 +153,16 @@ export function x25519Identity(secret: Uint8Array): X25519Identity {
   return { key, publicKey: x25519RawPublic(createPublicKey(key)) };
 }
 
+/** The ephemeral share of an X25519 stanza, checked as age checks it; undefined for another type of stanza. */
+export function x25519StanzaShare(s: Stanza): Buffer | undefined {
+  if (s.args[0] !== 'X25519') return undefined;
+  if (s.args.length !== 2) throw badHeader('X25519 stanza needs exactly one argument');
+  const share = unb64nopad(s.args[1], 'X25519 share');
+  if (share.length !== 32) throw badHeader('X25519 share must be 32 bytes');
+  if (s.body.length !== FILE_KEY_SIZE + TAG_SIZE) throw badHeader('X25519 stanza body must be 32 bytes');
+  return share;
+}
+
 /**
  * Find the file key in the X25519 stanzas meant for one of `identities`.
  * A malformed X25519 stanza is an error (age does the same); a stanza for
@@ -160,11 +170,8 @@ export function x25519Identity(secret: Uint8Array): X25519Identity {
  */
 export function unwrapX25519(stanzas: Stanza[], identities: X25519Identity[]): Buffer | null {
   for (const s of stanzas) {
-    if (s.args[0] !== 'X25519') continue;
-    if (s.args.length !== 2) throw badHeader('X25519 stanza needs exactly one argument');
-    const share = unb64nopad(s.args[1], 'X25519 share');
-    if (share.length !== 32) throw badHeader('X25519 share must be 32 bytes');
-    if (s.body.length !== FILE_KEY_SIZE + TAG_SIZE) throw badHeader('X25519 stanza body must be 32 bytes');
+    const share = x25519StanzaShare(s);
+    if (!share) continue;
     for (const id of identities) {
       const shared = sharedSecret(id.key, share);
       if (!shared) throw badHeader('X25519 share is a low-order point');

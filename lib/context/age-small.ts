@@ -39,7 +39,7 @@ import {
   payloadKey,
   SEALED_CHUNK_SIZE,
   TAG_SIZE,
-  unb64nopad,
+  x25519StanzaShare,
   unwrapX25519,
   verifyHeaderMac,
   x25519Identity,
@@ -227,11 +227,8 @@ const lockFreePublics = new Map<string, Buffer>();
 function lockFreeUnwrap(stanzas: { args: string[]; body: Buffer }[], secrets: Uint8Array[]): Buffer | null {
   const na = sodium();
   for (const st of stanzas) {
-    if (st.args[0] !== 'X25519') continue;
-    if (st.args.length !== 2) throw badHeader('X25519 stanza needs exactly one argument');
-    const share = unb64nopad(st.args[1], 'X25519 share');
-    if (share.length !== 32) throw badHeader('X25519 share must be 32 bytes');
-    if (st.body.length !== FILE_KEY_SIZE + TAG_SIZE) throw badHeader('X25519 stanza body must be 32 bytes');
+    const share = x25519StanzaShare(st);
+    if (!share) continue;
     for (const secret of secrets) {
       const sk = Buffer.from(secret);
       const k = sk.toString('base64');

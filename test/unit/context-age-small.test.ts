@@ -14,7 +14,7 @@ const secret = randomBytes(32);
 const recipient = x25519PublicOf(secret);
 const SIZES = [0, 1, 65535, 65536, 65537, 131072, 200000];
 
-test('typage and lib/age open what sealSmall seals, at every chunk edge', async () => {
+async function othersOpenWhatItSeals() {
   for (const n of SIZES) {
     const plain = randomBytes(n);
     const file = sealSmall(plain, recipient);
@@ -24,7 +24,9 @@ test('typage and lib/age open what sealSmall seals, at every chunk edge', async 
     assert.deepEqual(openBytes(file, [secret]), plain, `lib/age, ${n} bytes`);
     assert.deepEqual(openSmall(file, [secret], 'x'), plain, `openSmall, ${n} bytes`);
   }
-});
+}
+
+test('typage and lib/age open what sealSmall seals, at every chunk edge', othersOpenWhatItSeals);
 
 async function opensWhatOthersSeal() {
   for (const n of SIZES) {
@@ -60,14 +62,7 @@ test('openSmall refuses a wrong key, a flipped byte, a bad header MAC, a truncat
 // Last in this file: it switches this thread's sealing to libsodium + noble for good.
 test('with the lock-free primitives (worker threads): typage and lib/age open what sealSmall seals, openSmall opens theirs and refuses the same bad files; a low-order recipient is refused', async () => {
   useLockFreeCrypto();
-  for (const n of SIZES) {
-    const plain = randomBytes(n);
-    const file = sealSmall(plain, recipient);
-    const d = new Decrypter();
-    d.addIdentity(ageIdentityFromX25519(secret));
-    assert.deepEqual(Buffer.from(await d.decrypt(file)), plain, `typage, ${n} bytes`);
-    assert.deepEqual(openBytes(file, [secret]), plain, `lib/age, ${n} bytes`);
-  }
+  await othersOpenWhatItSeals();
   assert.equal(sha256hexAnyThread(Buffer.from('abc')), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   assert.throws(() => sealSmall(Buffer.from('x'), new Uint8Array(32)), (e: Error & { code?: string }) => e.code === 'ERR_BAD_RECIPIENT');
   await opensWhatOthersSeal();
