@@ -15,6 +15,7 @@ const USAGE = `Usage:
   cc-context grant NAME PATH r|w|rw [--dir DIR]
   cc-context revoke NAME [PATH] [--reencrypt] [--dir DIR]
   cc-context push [DIR] [--space OWNER] [--store STORE] [--dht]
+  cc-context watch [DIR] [--delay MS] [--rescan S] [--dht]
   cc-context pull OWNER [--store STORE] [--into DIR] [--dht]
   cc-context status [DIR]
   cc-context log [OWNER] [--store STORE]
@@ -37,6 +38,8 @@ Commands:
   grant NAME PATH R     give peer NAME (or pk:…) right r, w or rw on PATH
   revoke NAME [PATH]    take NAME's rules away (all, or on PATH); new epoch
   push [DIR]            encrypt and upload what changed in DIR
+  watch [DIR]           push DIR now and again on every change (inotify), until
+                        stopped (SIGINT, SIGTERM); NDJSON, one line per push
   pull OWNER            fetch, verify and decrypt what your grant may read
   status [DIR]          local files, what is pushed and what is pending
   log [OWNER]           every verified write: who, when, which path
@@ -59,11 +62,15 @@ Options:
   --reply-to ID         mail send: the message this one answers
   --since ID            mail read: only messages after this id
   --interval S          mail watch: seconds between checks (default 5)
+  --delay MS            watch: push once changes have been quiet this long
+                        (milliseconds, default 50)
+  --rescan S            watch: compare the whole folder every S seconds, for
+                        changes inotify missed (default 600, 0 never)
   --work DIR            mcp: the folder writes go to and are pushed from
   --with NAME           share: the peer to share with (a name or pk:…)
   --read-only           share: grant r instead of rw
   --json                share: print JSON instead of text
-  --dht                 push, share (owner): publish the _ccctx freshness record
+  --dht                 push, watch, share (owner): publish the _ccctx freshness record
                         on the DHT; pull: check the store is not behind it
   --into DIR            pull: where the files land (default
                         $XDG_STATE_HOME/cckit/context/<owner>/files); read-only
@@ -132,6 +139,30 @@ run(NAME, USAGE, async (argv) => {
         throw usageError(`${dir} is not a shared space`, `run '${NAME} init ${positionals[0] ?? '.'} --store STORE', or push into a peer's space with --space OWNER`);
       }
       writeJson(await push(dir, id, { dht: !!flags.dht, listing, log: (m) => warn(NAME, m) }));
+      return;
+    }
+    case 'watch': {
+      const { flags, positionals } = parse(NAME, rest, { ...COMMON, delay: { type: 'string' }, rescan: { type: 'string' }, dht: { type: 'boolean' } }, { maxPositionals: 1 });
+      const { intFlag } = await import('../../lib/cli/args.ts');
+      const delayMs = intFlag('delay', flags.delay, 50, 0, { value: 3_600_000, says: 'an hour' });
+      const rescanS = intFlag('rescan', flags.rescan, 600, 0, { value: 86_400, says: 'a day' });
+      const dir = resolve(positionals[0] ?? '.');
+      const { isSpace } = await import('../../lib/context/space.ts');
+      if (!isSpace(dir)) {
+        throw usageError(`${dir} is not a shared space`, `run '${NAME} init ${positionals[0] ?? '.'} --store STORE' (or a first '${NAME} push --space OWNER' into a peer's space) before watching it`);
+      }
+      const { watchAndPush } = await import('../../lib/context/watch.ts');
+      const id = await me(flags);
+      // A signal stops the watch once the push under way is done (never half an index write).
+      const stop = new Promise<void>((r) => ['SIGINT', 'SIGTERM', 'SIGHUP'].forEach((s) => process.once(s, () => r())));
+      await watchAndPush(dir, id, {
+        delayMs,
+        rescanS,
+        dht: !!flags.dht,
+        stop,
+        log: (m) => warn(NAME, m),
+        onPush: (r) => process.stdout.write(JSON.stringify(r) + '\n'),
+      });
       return;
     }
     case 'pull': {

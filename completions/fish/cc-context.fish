@@ -1,10 +1,11 @@
 # fish completion for cc-context
-set -l cmds init grant revoke push pull status log mail mcp share
+set -l cmds init grant revoke push watch pull status log mail mcp share
 complete -c cc-context -f
 complete -c cc-context -n "not __fish_seen_subcommand_from $cmds" -a init -d 'make a folder a shared space'
 complete -c cc-context -n "not __fish_seen_subcommand_from $cmds" -a grant -d 'give a peer r, w or rw on a path'
 complete -c cc-context -n "not __fish_seen_subcommand_from $cmds" -a revoke -d 'take a peer\'s rules away'
 complete -c cc-context -n "not __fish_seen_subcommand_from $cmds" -a push -d 'encrypt and upload what changed'
+complete -c cc-context -n "not __fish_seen_subcommand_from $cmds" -a watch -d 'push now and on every change'
 complete -c cc-context -n "not __fish_seen_subcommand_from $cmds" -a pull -d 'fetch, verify, decrypt'
 complete -c cc-context -n "not __fish_seen_subcommand_from $cmds" -a status -d 'local, pushed, pending'
 complete -c cc-context -n "not __fish_seen_subcommand_from $cmds" -a log -d 'every verified write'
@@ -21,11 +22,13 @@ complete -c cc-context -n "__fish_seen_subcommand_from grant revoke" -l dir -r -
 complete -c cc-context -n "__fish_seen_subcommand_from revoke" -l reencrypt -d 're-encrypt the store under the new epoch, compact the logs'
 complete -c cc-context -n "__fish_seen_subcommand_from push mail mcp" -l space -x -d 'the owner\'s space'
 complete -c cc-context -n "__fish_seen_subcommand_from pull" -l into -r -a '(__fish_complete_directories)' -d 'where pulled files land'
-complete -c cc-context -n "__fish_seen_subcommand_from push pull share" -l dht -d 'the _ccctx freshness record'
+complete -c cc-context -n "__fish_seen_subcommand_from push watch pull share" -l dht -d 'the _ccctx freshness record'
 complete -c cc-context -n "__fish_seen_subcommand_from mail" -l thread -x -d 'conversation id'
 complete -c cc-context -n "__fish_seen_subcommand_from mail" -l reply-to -x -d 'message answered'
 complete -c cc-context -n "__fish_seen_subcommand_from mail" -l since -x -d 'only after this id'
 complete -c cc-context -n "__fish_seen_subcommand_from mail" -l interval -x -d 'seconds between checks'
+complete -c cc-context -n "__fish_seen_subcommand_from watch" -l delay -x -d 'quiet milliseconds before a push'
+complete -c cc-context -n "__fish_seen_subcommand_from watch" -l rescan -x -d 'seconds between whole-folder comparisons'
 complete -c cc-context -n "__fish_seen_subcommand_from mcp" -l work -r -a '(__fish_complete_directories)' -d 'folder for writes'
 complete -c cc-context -n "__fish_seen_subcommand_from share" -l with -x -d 'the peer'
 complete -c cc-context -n "__fish_seen_subcommand_from share" -l read-only -d 'grant r only'

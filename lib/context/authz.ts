@@ -33,6 +33,20 @@ export function normalizeSpacePath(input: string): string {
   return '/' + parts.join('/');
 }
 
+/** Pull stages what it fetches in a top-level folder named so: no path of a space may be there. */
+export const INCOMING_PREFIX = '.cckit-incoming-';
+
+/** Whether a file's space path is one every reader's pull accepts, exactly as written (push leaves others out). */
+export function isFilePath(path: string): boolean {
+  let normal: string;
+  try {
+    normal = normalizeSpacePath(path);
+  } catch {
+    return false;
+  }
+  return normal === path && path !== '/' && !path.split('/')[1].startsWith(INCOMING_PREFIX);
+}
+
 /** Check a right string. */
 export function parseRight(s: string, where = 'right'): Right {
   const t = s.trim();

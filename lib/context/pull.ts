@@ -5,11 +5,11 @@
  * their own and remember where each chain stood. A failure leaves the
  * folder and the state exactly as they were.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rename, rmSync, lstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rename, rmdirSync, rmSync, lstatSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { authError, notFound, usageError } from '../cli/errors.ts';
 import { fingerprint, formatPubkey, parsePubkey, toZ32, type Identity } from '../identity/identity.ts';
-import { normalizeSpacePath } from './authz.ts';
+import { INCOMING_PREFIX, isFilePath } from './authz.ts';
 import { hashFile, openObject, SMALL_OBJECT, type ObjectHeader } from './objects.ts';
 import { runObjectJob, type OpenDone, type OpenJob } from './object-jobs.ts';
 import { inPool } from './pool.ts';
@@ -36,7 +36,6 @@ export interface PullResult {
 }
 
 /** The staging folder inside `into`, so renames stay on one file system. */
-const INCOMING = '.cckit-incoming-';
 
 /** A verified file version ready to apply. */
 export interface Fetched {
@@ -123,13 +122,8 @@ async function fetchEach(wanted: LogItem[], local: Map<string, string>, open: (j
       if (hashFile(p) !== e.o) throw mismatch();
       header = openObject(p, [secret], dest, what);
     }
-    let path: string;
-    try {
-      path = normalizeSpacePath(header.path);
-    } catch {
-      path = '';
-    }
-    if (path !== header.path || path === '/' || path.split('/')[1].startsWith(INCOMING)) throw authError('ERR_CTX_OBJECT', `object ${e.o.slice(0, 12)} names a bad path`);
+    const path = header.path;
+    if (typeof path !== 'string' || !isFilePath(path)) throw authError('ERR_CTX_OBJECT', `object ${e.o.slice(0, 12)} names a bad path`);
     if (zoneFor(access.policy.zones, path).id !== e.z) {
       throw authError('ERR_CTX_OUTSIDE_ZONE', `${who()} wrote ${path} outside the zone it claimed`, 'the write was rejected');
     }
@@ -206,6 +200,17 @@ function ensureDirs(into: string, rel: string, made: Set<string>): void {
   }
 }
 
+/** Remove the folders above `rel` (deepest first) while they are empty. */
+function removeEmptyFolders(into: string, rel: string): void {
+  for (let d = posix.dirname(rel); d !== '/'; d = posix.dirname(d)) {
+    try {
+      rmdirSync(join(into, d));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return; // not empty: nor are the ones above
+    }
+  }
+}
+
 /** Pull from OWNER's space. */
 export async function pull(opts: { owner: string; me: Identity; store?: string; into?: string; dht?: boolean; log?: (m: string) => void }): Promise<PullResult> {
   const owner = parsePubkey(opts.owner);
@@ -234,7 +239,7 @@ export async function pull(opts: { owner: string; me: Identity; store?: string; 
       else opts.log?.(`no _ccctx record of ${formatPubkey(owner)} on the DHT: freshness not checked`);
     }
     mkdirSync(into, { recursive: true, mode: 0o755 });
-    stage = mkdtempSync(join(into, INCOMING));
+    stage = mkdtempSync(join(into, INCOMING_PREFIX));
     // Snapshot entries this reader already has (it pulled before the compaction) need no fetch.
     const have = knownVersions(state.files);
     const items = logItems(batches, snapshot).filter((it) => !(it.ancestors && have.has(it.version)));
@@ -259,6 +264,8 @@ export async function pull(opts: { owner: string; me: Identity; store?: string; 
     }
     // Distinct targets, their folders made: the renames may run side by side on the thread pool.
     await inPool(moves, 16, (m) => new Promise<void>((res, rej) => rename(m.from, m.to, (err) => (err ? rej(err) : res()))));
+    // Folders the deletions emptied go too: a folder renamed on the writer's side leaves no empty copy here.
+    for (const path of deleted) removeEmptyFolders(into, path);
     state.writers = positions;
     state.policy_seq = access.policy.seq;
     if (access.policy.snapshot) state.snapshot = access.policy.snapshot;

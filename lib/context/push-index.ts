@@ -17,7 +17,7 @@
  * JSON string. The JSON index of earlier versions (`index.json`) is read
  * when there is no log yet, and removed once the log is written.
  */
-import { closeSync, fsyncSync, fstatSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, fsyncSync, fstatSync, ftruncateSync, openSync, readFileSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CliError, EXIT } from '../cli/errors.ts';
@@ -167,6 +167,8 @@ export class IndexFiles {
 interface LogState {
   validBytes: number;
   appendedLines: number;
+  /** The file read or last written (inode): a rewrite by another process is a new one. */
+  ino?: number;
 }
 const logStates = new WeakMap<PushIndex, LogState>();
 
@@ -273,6 +275,30 @@ function readLegacyJson(dir: string): PushIndex | undefined {
   return { v: 1, device: head.device, seq: head.seq, hash: head.hash, policy_seq: head.policy_seq, files };
 }
 
+function inodeOf(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the file on disk is still the one `index` was read from or last
+ * written as: false once another process pushed from this folder (it
+ * appended or rewrote the log), and a long-running push must read it again.
+ */
+export function indexIsCurrent(dir: string, index: PushIndex): boolean {
+  const state = logStates.get(index);
+  if (!state) return false;
+  try {
+    const st = statSync(indexPath(dir));
+    return st.ino === state.ino && st.size === state.validBytes;
+  } catch {
+    return false;
+  }
+}
+
 /** This device's push index (a fresh one with a new device id when there is none). */
 export function readIndex(dir: string): PushIndex {
   const path = indexPath(dir);
@@ -285,6 +311,7 @@ export function readIndex(dir: string): PushIndex {
   if (buf !== undefined) {
     const parsed = parseIndexLog(buf, path);
     if (parsed) {
+      parsed.state.ino = inodeOf(path);
       logStates.set(parsed.index, parsed.state);
       return parsed.index;
     }
@@ -323,10 +350,11 @@ export function writeIndex(dir: string, index: PushIndex): void {
     }
     state.validBytes += Buffer.byteLength(text, 'utf8');
     state.appendedLines = appended;
+    state.ino = inodeOf(path);
   } else {
     const text = MAGIC + '\n' + [...index.files.lines()].join('') + headLine(index);
     writeFileAtomic(path, Buffer.from(text, 'utf8'), { mode: 0o600, overwrite: true });
-    logStates.set(index, { validBytes: Buffer.byteLength(text, 'utf8'), appendedLines: 0 });
+    logStates.set(index, { validBytes: Buffer.byteLength(text, 'utf8'), appendedLines: 0, ino: inodeOf(path) });
     try {
       unlinkSync(join(dir, '.cckit', 'index.json')); // the JSON index of earlier versions, now folded in
     } catch {

@@ -7,9 +7,11 @@
 import { authError, CliError, EXIT } from '../cli/errors.ts';
 import { fingerprint, formatPubkey, parsePubkey, toZ32, type Identity } from '../identity/identity.ts';
 import { loadAccess, metaRecipient, zoneFor } from './policy.ts';
+import { isFilePath } from './authz.ts';
 import { findChanges, listFiles, type Change, type FileListing } from './scan.ts';
 import { readSpaceConfig, readSpaceFile } from './space.ts';
-import { readIndex, writeIndex } from './push-index.ts';
+import { indexIsCurrent, readIndex, writeIndex, type PushIndex } from './push-index.ts';
+import { lockPush } from './push-lock.ts';
 import { openStore } from './store.ts';
 import { runObjectJob, type SealDone, type SealJob } from './object-jobs.ts';
 import { runMany, threadsFor, type JobOutcome } from './object-threads.ts';
@@ -42,26 +44,45 @@ export interface PushResult {
   freshness?: string;
 }
 
-/**
- * Push a working folder's changes. `minPolicySeq` is what this machine already saw; `listing` is the
- * folder's listing when the caller started it early (listFiles).
- */
-export async function push(
-  dir: string,
-  me: Identity,
-  opts: { minPolicySeq?: number; now?: number; dht?: boolean; listing?: Promise<FileListing>; log?: (m: string) => void } = {},
-): Promise<PushResult> {
+/** What a push looks at, beyond the store: see push(). */
+export interface PushOptions {
+  minPolicySeq?: number;
+  now?: number;
+  dht?: boolean;
+  /** The whole folder's listing, when the caller started it early (listFiles). */
+  listing?: Promise<FileListing>;
+  /** Only these paths changed (a watcher saw them): their listing (listPaths) instead of the whole folder's. */
+  only?: { listing: FileListing; paths: string[] };
+  /**
+   * A long-running caller's push index, kept in memory between pushes (watch): used while it is still
+   * the one on disk, replaced by the one on disk otherwise, and left here for the next push.
+   */
+  keep?: { index?: PushIndex };
+  log?: (m: string) => void;
+}
+
+/** Push a working folder's changes. `minPolicySeq` is what this machine already saw. */
+export async function push(dir: string, me: Identity, opts: PushOptions = {}): Promise<PushResult> {
   const cfg = readSpaceConfig(dir);
   // The folder is listed in another process while the index and the store are read.
-  const listing = opts.listing ?? listFiles(dir);
-  listing.catch(() => {});
+  const listing = opts.only ? undefined : (opts.listing ?? listFiles(dir));
+  listing?.catch(() => {});
   const owner = parsePubkey(cfg.owner);
-  const store = await openStore(cfg.store);
+  const unlock = await lockPush(dir);
+  let store;
+  try {
+    store = await openStore(cfg.store);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   try {
     const space = await readSpaceFile(store, owner);
     if (space !== cfg.space) throw authError('ERR_CTX_SWAPPED', 'the store holds another space than this folder pushes to', `check the store (${cfg.store})`);
     trace('push: store open');
-    const index = readIndex(dir);
+    const kept = opts.keep?.index;
+    const index = kept && indexIsCurrent(dir, kept) ? kept : readIndex(dir);
+    if (opts.keep) opts.keep.index = index;
     trace('push: index read');
     const access = await loadAccess(store, space, owner, me, Math.max(index.policy_seq, opts.minPolicySeq ?? 0));
     const meZ = toZ32(me.publicKey);
@@ -77,9 +98,16 @@ export async function push(
       throw new CliError('ERR_CTX_WITHHELD', `this device's log head is missing from the store (withheld)`, EXIT.NOT_FOUND);
     }
     trace('push: access checked');
-    const files = await listing;
+    const files = opts.only?.listing ?? (await listing!);
     trace('push: folder listed');
-    const { changes, touched } = findChanges(files, index);
+    const found = findChanges(files, index, opts.only?.paths);
+    const { touched } = found;
+    // A file whose path a space cannot hold would fail every reader's pull: left out, and said so.
+    const changes = found.changes.filter((c) => isFilePath(c.path));
+    if (changes.length < found.changes.length) {
+      const out = found.changes.filter((c) => !isFilePath(c.path)).map((c) => JSON.stringify(c.path).slice(1, -1));
+      opts.log?.(`${out.length} file${out.length === 1 ? '' : 's'} left out: a shared name cannot hold control characters or a backslash, nor start in .cckit-incoming- (where pulls stage files) (${out.slice(0, 3).join(', ')}${out.length > 3 ? ', …' : ''})`);
+    }
     trace('push: changes found');
     for (const [p, t] of touched) index.files.set(p, { ...index.files.get(p)!, mtime: t.mtime });
     const pulled = readReaderState(toZ32(owner));
@@ -205,6 +233,10 @@ export async function push(
     }
     return result;
   } finally {
-    await store.release();
+    try {
+      await store.release();
+    } finally {
+      unlock();
+    }
   }
 }

@@ -153,14 +153,14 @@ function parseFindOutput(dir: string, out: Buffer): FileListing | undefined {
   return new FileListing(dir, paths, sizes, mtimes);
 }
 
-/** The same listing in node (lstat per file). */
-export function listWithNode(dir: string): FileListing {
+/** The same listing in node (lstat per file); `meta`: skip the top-level `.cckit` (false when listing a subfolder). */
+export function listWithNode(dir: string, meta = true): FileListing {
   const paths: string[] = [];
   const sizes: number[] = [];
   const mtimes: number[] = [];
   const rec = (abs: string, rel: string) => {
     for (const e of readdirSync(abs, { withFileTypes: true })) {
-      if (rel === '' && e.name === '.cckit') continue;
+      if (meta && rel === '' && e.name === '.cckit') continue;
       const a = join(abs, e.name);
       const r = `${rel}/${e.name}`;
       if (e.isDirectory()) rec(a, r);
@@ -176,8 +176,51 @@ export function listWithNode(dir: string): FileListing {
   return new FileListing(dir, paths, sizes, mtimes);
 }
 
-/** Compare a listing with the index; only size/mtime candidates are hashed. */
-export function findChanges(files: FileListing, index: PushIndex): { changes: Change[]; touched: Map<string, { mtime: number }> } {
+/**
+ * Only some paths of the folder, as a watcher named them (a file or a
+ * folder each, relative `/a/b`): the regular files at or under them now.
+ * A folder is listed whole (a new or renamed folder brings its files); a
+ * path that is gone, or is no longer a regular file or folder, lists
+ * nothing, and findChanges then reads that as a deletion.
+ */
+export function listPaths(dir: string, paths: Iterable<string>): FileListing {
+  const found = new Map<string, { size: number; mtime: number }>();
+  const visit = (rel: string) => {
+    if (rel === '/.cckit' || rel.startsWith('/.cckit/') || found.has(rel)) return;
+    let st;
+    try {
+      st = lstatSync(dir + rel);
+    } catch {
+      return; // gone (or unreadable): nothing there to push
+    }
+    if (st.isFile()) found.set(rel, { size: st.size, mtime: Math.floor(st.mtimeMs) });
+    else if (st.isDirectory()) {
+      let sub: FileListing;
+      try {
+        sub = listWithNode(dir + rel, rel === ''); // the top-level .cckit is never listed
+      } catch {
+        return; // removed while being listed: its own event follows
+      }
+      sub.forEach((p, size, mtime) => found.set(rel + p, { size, mtime }));
+    }
+  };
+  for (const p of paths) visit(p);
+  const names = [...found.keys()];
+  return new FileListing(
+    dir,
+    names,
+    names.map((n) => found.get(n)!.size),
+    names.map((n) => found.get(n)!.mtime),
+  );
+}
+
+/**
+ * Compare a listing with the index; only size/mtime candidates are hashed.
+ * `covered`: the listing holds only these paths and what is under them
+ * (listPaths), so only entries there can be deletions; without it the
+ * listing is the whole folder.
+ */
+export function findChanges(files: FileListing, index: PushIndex, covered?: string[]): { changes: Change[]; touched: Map<string, { mtime: number }> } {
   const changes: Change[] = [];
   const touched = new Map<string, { mtime: number }>(); // same content, new mtime: remember without pushing
   const pushed = index.files;
@@ -200,10 +243,17 @@ export function findChanges(files: FileListing, index: PushIndex): { changes: Ch
     if (prev.sha256 === sha256) touched.set(path, { mtime });
     else changes.push({ path, local, size, mtime, sha256, kind });
   });
-  if (liveSeen !== pushed.liveCount) {
-    for (const path of pushed.live()) {
-      if (!files.has(path)) changes.push({ path, local: null, size: 0, mtime: Date.now(), sha256: '', kind: 'deleted' });
+  const gone = (path: string) => changes.push({ path, local: null, size: 0, mtime: Date.now(), sha256: '', kind: 'deleted' });
+  if (covered) {
+    // A covered path that is a listed file has nothing under it: only the others need the walk over the index.
+    const open = covered.filter((c) => !files.has(c));
+    if (open.length > 0) {
+      for (const path of pushed.live()) {
+        if (!files.has(path) && open.some((c) => path === c || path.startsWith(c + '/'))) gone(path);
+      }
     }
+  } else if (liveSeen !== pushed.liveCount) {
+    for (const path of pushed.live()) if (!files.has(path)) gone(path);
   }
   changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { changes, touched };
