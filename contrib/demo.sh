@@ -4,7 +4,7 @@
 # session off on one and pick it up on the other — first between two machines
 # sharing one key, then (after pairing with a one-time code) to a colleague's
 # own key by name, and share a context folder with that colleague through a
-# store that only ever sees ciphertext.
+# store that only ever sees ciphertext (and keep it pushed as it changes).
 # Nothing here touches the public DHT or any address but loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,10 +17,10 @@ unset CCKIT_KEY_FILE CCKIT_PASSPHRASE CCKIT_CONFIG_DIR CCKIT_STATE_DIR CCKIT_REL
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cckit-demo.XXXXXX")
 testnet_pid=""
-pair_pid="" relay_pid="" api_pid=""
+pair_pid="" relay_pid="" api_pid="" watch_pid=""
 cleanup() {
   # Each server is asked to stop (SIGTERM) and waited for; none outlives the demo.
-  for pid in "$relay_pid" "$api_pid" "$pair_pid" "$testnet_pid"; do
+  for pid in "$watch_pid" "$relay_pid" "$api_pid" "$pair_pid" "$testnet_pid"; do
     [ -n "$pid" ] || continue
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
@@ -117,6 +117,19 @@ echo "the store holds no file name and no clear text:"
 if grep -rq -e 'CLAUDE' -e 'pnpm' "$work/store"; then echo "demo: clear text in the store" >&2; exit 1; fi
 echo "  (grep for 'CLAUDE' and 'pnpm' in the store: nothing)"
 on colleague cc-context pull desk --store "$work/store" --into "$work/colleague/from-desk"
+cat "$work/colleague/from-desk/CLAUDE.md"
+
+say "A keeps the folder pushed as it changes (cc-context watch, inotify); C pulls the edit"
+serve_on desktop cc-context watch "$work/desktop/ctx" > "$work/watch.out" 2>&1
+watch_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/watch.out" ] && break; sleep 0.1; done
+printf 'Run the tests with: pnpm test\n' >> "$work/desktop/ctx/CLAUDE.md"
+for _ in $(seq 1 100); do [ "$(wc -l < "$work/watch.out")" -ge 2 ] && break; sleep 0.1; done
+[ "$(wc -l < "$work/watch.out")" -ge 2 ] || { echo "demo: the watch did not push the edit" >&2; cat "$work/watch.out" >&2; exit 1; }
+sed -n 2p "$work/watch.out"
+kill "$watch_pid" && wait "$watch_pid"
+watch_pid=""
+on colleague cc-context pull desk
 cat "$work/colleague/from-desk/CLAUDE.md"
 
 say "Remote control: A hosts a session of the real Claude Code CLI (an offline, scripted model stands in for the API); C steers it over HyperDHT"
