@@ -245,11 +245,19 @@ export function findChanges(files: FileListing, index: PushIndex, covered?: stri
   });
   const gone = (path: string) => changes.push({ path, local: null, size: 0, mtime: Date.now(), sha256: '', kind: 'deleted' });
   if (covered) {
-    // A covered path that is a listed file has nothing under it: only the others need the walk over the index.
-    const open = covered.filter((c) => !files.has(c));
-    if (open.length > 0) {
+    // A covered path that is a listed file has nothing under it: only the others need the walk over
+    // the index, which looks each unlisted entry's folders up (not every entry against every path).
+    const open = new Set(covered.filter((c) => !files.has(c)));
+    if (open.size > 0) {
       for (const path of pushed.live()) {
-        if (!files.has(path) && open.some((c) => path === c || path.startsWith(c + '/'))) gone(path);
+        if (files.has(path)) continue;
+        for (let p = path; ; p = p.slice(0, p.lastIndexOf('/'))) {
+          if (open.has(p)) {
+            gone(path);
+            break;
+          }
+          if (p === '') break;
+        }
       }
     }
   } else if (liveSeen !== pushed.liveCount) {

@@ -39,6 +39,8 @@ export interface WatchOptions {
 }
 
 const RETRY_MAX_MS = 60_000;
+/** More changed paths than this (a checkout, an unpacked archive): one listing of the folder costs less than their lstats. */
+const FULL_FROM = 2000;
 
 /** Push `dir` now and on every change until `opts.stop`. */
 export async function watchAndPush(dir: string, me: Identity, opts: WatchOptions): Promise<void> {
@@ -89,7 +91,7 @@ export async function watchAndPush(dir: string, me: Identity, opts: WatchOptions
       if (watcher.failure) throw watcher.failure;
       // Taken before the push: what changes during it stays for the next one.
       const paths = watcher.take();
-      const full = first || paths.includes('') || (opts.rescanS > 0 && Date.now() - lastFull >= opts.rescanS * 1000);
+      const full = first || paths.length > FULL_FROM || paths.includes('') || (opts.rescanS > 0 && Date.now() - lastFull >= opts.rescanS * 1000);
       if (full || paths.length > 0) {
         const started = Date.now();
         try {

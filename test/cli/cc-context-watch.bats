@@ -46,6 +46,9 @@ wait_lines() {
 # line N: the watch's Nth line.
 line() { sed -n "$1p" "$OUT"; }
 
+# pushed_total: files pushed over all the watch's lines.
+pushed_total() { node -e 'let n = 0; for (const l of require("fs").readFileSync(process.argv[1], "utf8").split("\n")) if (l) n += JSON.parse(l).pushed; console.log(n)' "$OUT"; }
+
 # stop_watch: SIGTERM; sets STATUS to the watch's exit code.
 stop_watch() {
   local pid; pid=$(cat "$PIDFILE")
@@ -153,6 +156,25 @@ line.md"
   kill "$holder"
   wait "$pusher"
   [ "$(json_field pushed <"$BATS_TEST_TMPDIR/p.out")" = 1 ]
+}
+
+@test "watch: a storm of changes (an unpacked archive, 2,500 files in 50 folders) is pushed whole, none missed" {
+  start_watch
+  mkdir -p "$BATS_TEST_TMPDIR/storm"
+  for d in $(seq 1 50); do
+    mkdir -p "$BATS_TEST_TMPDIR/storm/d$d"
+    for f in $(seq 1 50); do echo "$d/$f" > "$BATS_TEST_TMPDIR/storm/d$d/f$f.md"; done
+  done
+  tar -C "$BATS_TEST_TMPDIR" -cf "$BATS_TEST_TMPDIR/storm.tar" storm
+  tar -C "$SPACE" -xf "$BATS_TEST_TMPDIR/storm.tar"
+  for _ in $(seq 1 400); do
+    [ "$(pushed_total)" -ge 2502 ] && break
+    sleep 0.05
+  done
+  [ "$(pushed_total)" = 2502 ]
+  stop_watch
+  [ "$STATUS" = 0 ]
+  [ "$(ctx alice push "$SPACE" | json_field unchanged)" = true ]
 }
 
 @test "watch: a store that fails for a while is tried again, and the change is pushed once it is back" {
