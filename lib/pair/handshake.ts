@@ -15,7 +15,7 @@ import { createHmac } from 'node:crypto';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import type { Channel, Message } from '../net/node.ts';
 import { authError, CliError } from '../cli/errors.ts';
-import { formatPubkey, parsePubkey, sign, verify, type Identity } from '../identity/identity.ts';
+import { formatPubkey, parsePubkey, signBesideDht, verifyBesideDht, type Identity } from '../identity/identity.ts';
 import { cpaceStart, cpaceFinish, lvCat, tagsEqual } from './cpace.ts';
 import type { PairSecret } from './code.ts';
 
@@ -127,7 +127,7 @@ async function abort(ch: Channel, error: string): Promise<void> {
 }
 
 function idMessage(me: Me, role: Role, sid: Uint8Array, binder: Uint8Array): Message {
-  return { v: 1, t: 'id', name: me.name, pubkey: formatPubkey(me.identity.publicKey), addrs: me.addrs, sig: b64(sign(me.identity, bindingMessageOf(role, sid, binder))) };
+  return { v: 1, t: 'id', name: me.name, pubkey: formatPubkey(me.identity.publicKey), addrs: me.addrs, sig: b64(signBesideDht(me.identity, bindingMessageOf(role, sid, binder))) };
 }
 
 /** Check the other side's id message: its signature must bind its key to this run (`binder` from this run's ISK). */
@@ -140,7 +140,7 @@ function verifyIdentity(m: Message, role: Role, sid: Uint8Array, binder: Uint8Ar
     throw protocolError('bad pubkey');
   }
   const sig = bytesField(m, 'sig', 64);
-  if (!verify(key, bindingMessageOf(role, sid, binder), sig)) {
+  if (!verifyBesideDht(key, bindingMessageOf(role, sid, binder), sig)) {
     throw authError('ERR_PAIR_BINDING', "the peer's identity does not match this pairing (bad binding signature)", 'someone may be in the middle; pair again and compare with --verify');
   }
   const addrs = Array.isArray(m.addrs) ? m.addrs.filter((a): a is string => typeof a === 'string' && a.length < 100 && /^[\x20-\x7e]+$/.test(a)).slice(0, 8) : [];
