@@ -170,9 +170,14 @@ export function sidOutput(transcript: Uint8Array): Uint8Array {
   return sha512(concat(new TextEncoder().encode('CPaceSidOutput'), transcript));
 }
 
+/** mac_key = SHA-512("CPaceMac" ‖ sid ‖ ISK): one per run, for both tags. */
+function macKeyOf(sid: Uint8Array, isk: Uint8Array): Uint8Array {
+  return sha512(concat(new TextEncoder().encode('CPaceMac'), sid, isk));
+}
+
 /** A confirmation tag: HMAC-SHA-512(SHA-512("CPaceMac" ‖ sid ‖ ISK), lv_cat(Y, AD)). */
 export function confirmationTag(sid: Uint8Array, isk: Uint8Array, Y: Uint8Array, AD: Uint8Array): Uint8Array {
-  const macKey = sha512(concat(new TextEncoder().encode('CPaceMac'), sid, isk));
+  const macKey = macKeyOf(sid, isk);
   const tag = hmacSha512(macKey, lvCat(Y, AD));
   macKey.fill(0);
   return tag;
@@ -215,5 +220,9 @@ export function cpaceFinish(
   const isk = deriveIsk(sid, K, transcriptIr(Ya, ADa, Yb, ADb));
   K.fill(0);
   own.y.fill(0);
-  return { isk, Ta: confirmationTag(sid, isk, Ya, ADa), Tb: confirmationTag(sid, isk, Yb, ADb) };
+  // Both tags from one mac_key (confirmationTag would derive it once each).
+  const macKey = macKeyOf(sid, isk);
+  const tags = { Ta: hmacSha512(macKey, lvCat(Ya, ADa)), Tb: hmacSha512(macKey, lvCat(Yb, ADb)) };
+  macKey.fill(0);
+  return { isk, ...tags };
 }

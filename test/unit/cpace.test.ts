@@ -63,6 +63,8 @@ test('a full run: same PRS agrees, a different PRS does not, tags tell them apar
   const ra = cpaceFinish(a, Yb, 'initiator', ADa, ADb, sid);
   const rb = cpaceFinish(b, Ya, 'responder', ADa, ADb, sid);
   assert.ok(tagsEqual(ra.isk, rb.isk) && tagsEqual(ra.Tb, rb.Tb) && tagsEqual(ra.Ta, rb.Ta));
+  assert.equal(hex(ra.Ta), hex(confirmationTag(sid, ra.isk, Ya, ADa)), "cpaceFinish's tags are the draft's");
+  assert.equal(hex(ra.Tb), hex(confirmationTag(sid, ra.isk, Yb, ADb)));
   const c = cpaceStart(new TextEncoder().encode('4821-acid-mango-lime'), ci, sid);
   const d = cpaceStart(pw, ci, sid);
   const rc = cpaceFinish(c, d.Y, 'initiator', ADa, ADb, sid);
