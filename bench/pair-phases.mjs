@@ -1,6 +1,9 @@
 // Where pairing's time goes on a local 20-node HyperDHT testnet: each phase of
 // one pairing timed on its own (inviter ready: listen ∥ announce, see dhtInvite; joiner lookup, dial,
-// handshake, the two peers.toml writes) beside a bare listen + connect + echo.
+// handshake, the two peers.toml writes) beside a bare listen + connect + echo,
+// and beside raw hyperdht doing what pairing asks of the DHT (listen ∥ announce
+// a topic, look it up, connect through the record's relay, the handshake's
+// round trips as echoes): what no change above hyperdht can take away.
 //
 //   node --import tsx bench/pair-phases.mjs [--runs 10]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -101,13 +104,63 @@ async function bareOnce() {
   c.destroy();
   await server.close();
 }
+// Pairing's DHT work in raw hyperdht, phase by phase (no CPace, no JSON, no
+// signatures, no files): the inviter's listen ∥ topic announce (ready when
+// the record is out, as dhtInvite), the joiner's lookup, its connect through
+// the relay the record names, and three echoes for the handshake's 2.5 round trips.
+const { randomBytes } = await import('node:crypto');
+async function shapeOnce() {
+  const kp = HyperDHT.keyPair();
+  const topic = randomBytes(32);
+  let t = now();
+  const t0 = t;
+  const server = ra.createServer((s) => {
+    s.on('data', (d) => s.write(d));
+    s.on('error', () => {});
+  });
+  const listening = server.listen(kp);
+  await ra.announce(topic, kp, [ra.remoteAddress()]).finished();
+  note('dht shape ready', now() - t);
+  t = now();
+  let found;
+  const q = rb.lookup(topic);
+  for await (const r of q) {
+    if (r.peers.length > 0) {
+      found = r.peers[0];
+      break;
+    }
+  }
+  q.destroy();
+  note('dht shape lookup', now() - t);
+  t = now();
+  const c = rb.connect(found.publicKey, { relayAddresses: found.relayAddresses });
+  c.on('error', () => {});
+  await new Promise((r) => c.once('open', r));
+  note('dht shape dial', now() - t);
+  t = now();
+  for (let i = 0; i < 3; i++) {
+    c.write(Buffer.from('ping\n'));
+    await new Promise((resolve) => c.once('data', resolve));
+  }
+  note('dht shape echo×3', now() - t);
+  note('dht shape total', now() - t0);
+  c.destroy();
+  await listening;
+  // Withdrawn in full before the pairing that follows: each run starts as it did without this one.
+  await ra.unannounce(topic, kp);
+  await server.close();
+}
 await once(-1);
 await bareOnce();
+await shapeOnce();
 for (let i = 0; i < RUNS; i++) {
   await bareOnce();
+  await shapeOnce();
   await once(i);
 }
 for (const [k, v] of Object.entries(phases)) console.log(`${k.padEnd(16)} ${median(v).toFixed(1)} ms`);
+const ratio = (k) => (median(phases[k]) / median(phases['bare total'])).toFixed(2);
+console.log(`total / bare total: ${ratio('total')}x; raw hyperdht in pairing's shape / bare total: ${ratio('dht shape total')}x`);
 await Promise.all([a.close(), b.close(), ra.destroy(), rb.destroy()]);
 await tn.destroy();
 rmSync(work, { recursive: true, force: true });

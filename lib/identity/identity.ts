@@ -8,7 +8,7 @@
  * `age` CLI decrypts what we seal.
  */
 import z32 from 'z32';
-import { edGenerate, edPublicKey, edSign, edVerify, edToMontgomery, isValidEdPublicKey, sha512 } from './ed25519.ts';
+import { edGenerate, edPublicKey, edSign, edVerify, edSignSodium, edVerifySodium, edToMontgomery, isValidEdPublicKey, sha512 } from './ed25519.ts';
 import { bech32 } from '@scure/base';
 import { CliError, EXIT } from '../cli/errors.ts';
 
@@ -82,6 +82,20 @@ export function sign(id: Identity, message: Uint8Array): Uint8Array {
 /** True when `signature` is a valid Ed25519 signature of `message` by `publicKey`; never throws. */
 export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   return edVerify(publicKey, message, signature);
+}
+
+/**
+ * sign() and verify() by libsodium, for code running beside HyperDHT (which
+ * loads it anyway): no per-call key import. Elsewhere use sign()/verify(),
+ * which do not load sodium-native (see ed25519.ts).
+ */
+export function signBesideDht(id: Identity, message: Uint8Array): Uint8Array {
+  return edSignSodium(id.seed, message);
+}
+
+/** verify() by libsodium (see signBesideDht); never throws. */
+export function verifyBesideDht(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  return edVerifySodium(publicKey, message, signature);
 }
 
 /** X25519 public key = Edwards→Montgomery of the Ed25519 public key (libsodium's conversion). */

@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { ristretto255, ristretto255_hasher, ed25519 } from '@noble/curves/ed25519.js';
-import { randomBytes, createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { authError } from '../cli/errors.ts';
 
 const Point = ristretto255.Point;
@@ -69,24 +69,26 @@ function scalarFromLE(bytes: Uint8Array): bigint {
   return n % ORDER;
 }
 
-/** A fresh secret scalar (nonzero), little-endian 32 bytes. */
-export function sampleScalar(): Uint8Array {
-  for (;;) {
-    const b = new Uint8Array(randomBytes(64));
-    const s = scalarFromLE(b);
-    b.fill(0);
-    if (s !== 0n) {
-      const out = new Uint8Array(32);
-      let v = s;
-      for (let i = 0; i < 32; i++, v >>= 8n) out[i] = Number(v & 0xffn);
-      return out;
-    }
-  }
-}
-
-type Sodium = { crypto_scalarmult_ed25519_noclamp(q: Buffer, n: Buffer, p: Buffer): void };
+type Sodium = {
+  crypto_scalarmult_ed25519_noclamp(q: Buffer, n: Buffer, p: Buffer): void;
+  crypto_core_ed25519_scalar_random(r: Buffer): void;
+};
 let sodium: Sodium | undefined;
+const loadSodium = (): Sodium => (sodium ??= createRequire(import.meta.url)('sodium-native') as Sodium);
 const INV8 = Point.Fn.inv(8n);
+
+/**
+ * A fresh secret scalar, uniform in [1, ℓ), little-endian 32 bytes:
+ * libsodium's rejection sampling (crypto_core_ed25519_scalar_random), with no
+ * 64-byte draw through node:crypto and BigInt reduction on pairing's path.
+ */
+export function sampleScalar(): Uint8Array {
+  const b = Buffer.alloc(32);
+  loadSodium().crypto_core_ed25519_scalar_random(b);
+  const out = new Uint8Array(b);
+  b.fill(0);
+  return out;
+}
 
 /**
  * y·P as a ristretto255 encoding, or undefined when it is the identity. The
@@ -99,7 +101,7 @@ const INV8 = Point.Fn.inv(8n);
  * encoding ignores what y·P's torsion would have been.
  */
 function mulRistretto(y: Uint8Array, P: InstanceType<typeof Point>): Uint8Array | undefined {
-  sodium ??= createRequire(import.meta.url)('sodium-native') as Sodium;
+  const so = loadSodium();
   const ep = (P as unknown as { ep: InstanceType<typeof ed25519.Point> }).ep;
   const p8 = Buffer.from(ep.double().double().double().toBytes());
   const n = Buffer.alloc(32);
@@ -107,7 +109,7 @@ function mulRistretto(y: Uint8Array, P: InstanceType<typeof Point>): Uint8Array 
   for (let i = 0; i < 32; i++, v >>= 8n) n[i] = Number(v & 0xffn);
   const out = Buffer.alloc(32);
   try {
-    sodium.crypto_scalarmult_ed25519_noclamp(out, n, p8); // throws on a small-order input or an identity result
+    so.crypto_scalarmult_ed25519_noclamp(out, n, p8); // throws on a small-order input or an identity result
   } catch {
     return undefined;
   } finally {
@@ -168,9 +170,14 @@ export function sidOutput(transcript: Uint8Array): Uint8Array {
   return sha512(concat(new TextEncoder().encode('CPaceSidOutput'), transcript));
 }
 
+/** mac_key = SHA-512("CPaceMac" ‖ sid ‖ ISK): one per run, for both tags. */
+function macKeyOf(sid: Uint8Array, isk: Uint8Array): Uint8Array {
+  return sha512(concat(new TextEncoder().encode('CPaceMac'), sid, isk));
+}
+
 /** A confirmation tag: HMAC-SHA-512(SHA-512("CPaceMac" ‖ sid ‖ ISK), lv_cat(Y, AD)). */
 export function confirmationTag(sid: Uint8Array, isk: Uint8Array, Y: Uint8Array, AD: Uint8Array): Uint8Array {
-  const macKey = sha512(concat(new TextEncoder().encode('CPaceMac'), sid, isk));
+  const macKey = macKeyOf(sid, isk);
   const tag = hmacSha512(macKey, lvCat(Y, AD));
   macKey.fill(0);
   return tag;
@@ -213,5 +220,9 @@ export function cpaceFinish(
   const isk = deriveIsk(sid, K, transcriptIr(Ya, ADa, Yb, ADb));
   K.fill(0);
   own.y.fill(0);
-  return { isk, Ta: confirmationTag(sid, isk, Ya, ADa), Tb: confirmationTag(sid, isk, Yb, ADb) };
+  // Both tags from one mac_key (confirmationTag would derive it once each).
+  const macKey = macKeyOf(sid, isk);
+  const tags = { Ta: hmacSha512(macKey, lvCat(Ya, ADa)), Tb: hmacSha512(macKey, lvCat(Yb, ADb)) };
+  macKey.fill(0);
+  return { isk, ...tags };
 }

@@ -11,19 +11,29 @@
  *
  * Nothing here stores anything: the caller stores the verified peer.
  */
-import { hkdfSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import type { Channel, Message } from '../net/node.ts';
 import { authError, CliError } from '../cli/errors.ts';
-import { formatPubkey, parsePubkey, sign, verify, type Identity } from '../identity/identity.ts';
+import { formatPubkey, parsePubkey, signBesideDht, verifyBesideDht, type Identity } from '../identity/identity.ts';
 import { cpaceStart, cpaceFinish, lvCat, tagsEqual } from './cpace.ts';
 import type { PairSecret } from './code.ts';
 
 const enc = new TextEncoder();
 
-/** HKDF-SHA512 (RFC 5869), native. */
-function hkdf512(ikm: Uint8Array, salt: Uint8Array, info: string, len: number): Uint8Array {
-  return new Uint8Array(hkdfSync('sha512', ikm, salt, enc.encode(info), len));
+/**
+ * HKDF-SHA512 (RFC 5869) for at most one block (64 bytes): extract, then
+ * one expand step, on node's native HMAC. The same bytes as hkdfSync (a test
+ * holds them to it), which costs ~4x as much per call on pairing's path.
+ */
+export function hkdfSha512(ikm: Uint8Array, salt: Uint8Array, info: string, len: number): Uint8Array {
+  if (len > 64) throw new RangeError('hkdfSha512 gives at most 64 bytes');
+  const prk = createHmac('sha512', salt).update(ikm).digest();
+  const okm = createHmac('sha512', prk).update(info).update(new Uint8Array([1])).digest();
+  prk.fill(0);
+  const out = new Uint8Array(okm.subarray(0, len));
+  okm.fill(0);
+  return out;
 }
 /** Each step of the handshake must arrive within this long. */
 export const STEP_TIMEOUT_MS = 30_000;
@@ -55,15 +65,23 @@ export function channelIdentifier(joinerNoisePk: Uint8Array, inviterNoisePk: Uin
   return lvCat(enc.encode('cckit/pair/v1'), joinerNoisePk, inviterNoisePk);
 }
 
+/** HKDF-SHA512(ISK, sid, "cckit/pair/v1/binder"): the same for both roles, so each side derives it once. */
+function binderOf(sid: Uint8Array, isk: Uint8Array): Uint8Array {
+  return hkdfSha512(isk, sid, 'cckit/pair/v1/binder', 64);
+}
+
+function bindingMessageOf(role: Role, sid: Uint8Array, binder: Uint8Array): Uint8Array {
+  return lvCat(enc.encode('cckit/pair/v1/bind'), enc.encode(role), sid, binder);
+}
+
 /** What a binding signature covers: lv_cat("cckit/pair/v1/bind", role, sid, HKDF-SHA512(ISK, sid, "cckit/pair/v1/binder")). */
 export function bindingMessage(role: Role, sid: Uint8Array, isk: Uint8Array): Uint8Array {
-  const binder = hkdf512(isk, sid, 'cckit/pair/v1/binder', 64);
-  return lvCat(enc.encode('cckit/pair/v1/bind'), enc.encode(role), sid, binder);
+  return bindingMessageOf(role, sid, binderOf(sid, isk));
 }
 
 /** Three BIP-39 words from HKDF(ISK, sid, "cckit/pair/v1/verifier"): the same on both screens. */
 export function verifierWords(sid: Uint8Array, isk: Uint8Array): string[] {
-  const b = hkdf512(isk, sid, 'cckit/pair/v1/verifier', 5);
+  const b = hkdfSha512(isk, sid, 'cckit/pair/v1/verifier', 5);
   const bits = (BigInt(b[0]) << 32n) | (BigInt(b[1]) << 24n) | (BigInt(b[2]) << 16n) | (BigInt(b[3]) << 8n) | BigInt(b[4]);
   return [Number((bits >> 29n) & 0x7ffn), Number((bits >> 18n) & 0x7ffn), Number((bits >> 7n) & 0x7ffn)].map((i) => wordlist[i]);
 }
@@ -108,12 +126,12 @@ async function abort(ch: Channel, error: string): Promise<void> {
   await ch.send({ v: 1, t: 'abort', error }).catch(() => {});
 }
 
-function idMessage(me: Me, role: Role, sid: Uint8Array, isk: Uint8Array): Message {
-  return { v: 1, t: 'id', name: me.name, pubkey: formatPubkey(me.identity.publicKey), addrs: me.addrs, sig: b64(sign(me.identity, bindingMessage(role, sid, isk))) };
+function idMessage(me: Me, role: Role, sid: Uint8Array, binder: Uint8Array): Message {
+  return { v: 1, t: 'id', name: me.name, pubkey: formatPubkey(me.identity.publicKey), addrs: me.addrs, sig: b64(signBesideDht(me.identity, bindingMessageOf(role, sid, binder))) };
 }
 
-/** Check the other side's id message: its signature must bind its key to this run. */
-export function verifyIdentity(m: Message, role: Role, sid: Uint8Array, isk: Uint8Array): Omit<VerifiedPeer, 'verifier'> {
+/** Check the other side's id message: its signature must bind its key to this run (`binder` from this run's ISK). */
+function verifyIdentity(m: Message, role: Role, sid: Uint8Array, binder: Uint8Array): Omit<VerifiedPeer, 'verifier'> {
   if (typeof m.pubkey !== 'string' || m.pubkey.length > 120) throw protocolError('bad pubkey');
   let key: Uint8Array;
   try {
@@ -122,7 +140,7 @@ export function verifyIdentity(m: Message, role: Role, sid: Uint8Array, isk: Uin
     throw protocolError('bad pubkey');
   }
   const sig = bytesField(m, 'sig', 64);
-  if (!verify(key, bindingMessage(role, sid, isk), sig)) {
+  if (!verifyBesideDht(key, bindingMessageOf(role, sid, binder), sig)) {
     throw authError('ERR_PAIR_BINDING', "the peer's identity does not match this pairing (bad binding signature)", 'someone may be in the middle; pair again and compare with --verify');
   }
   const addrs = Array.isArray(m.addrs) ? m.addrs.filter((a): a is string => typeof a === 'string' && a.length < 100 && /^[\x20-\x7e]+$/.test(a)).slice(0, 8) : [];
@@ -152,20 +170,25 @@ export async function joinHandshake(ch: Channel, secret: PairSecret, me: Me): Pr
     throw err;
   }
   if (!tagsEqual(keys.Tb, Tb)) {
+    keys.isk.fill(0);
     await abort(ch, 'wrong code');
     throw wrongCode();
   }
+  // All this run needs of the ISK, derived once: the binder both signatures cover, the verifier words.
+  const binder = binderOf(sid, keys.isk);
+  const verifier = verifierWords(sid, keys.isk);
+  keys.isk.fill(0);
   // The confirmation and our id go out in one write: the inviter still checks Ta first.
-  await ch.send({ v: 1, t: 'confirm', T: b64(keys.Ta) }, idMessage(me, 'join', sid, keys.isk));
+  await ch.send({ v: 1, t: 'confirm', T: b64(keys.Ta) }, idMessage(me, 'join', sid, binder));
   let peer;
   try {
-    peer = verifyIdentity(await expect(ch, 'id'), 'invite', sid, keys.isk);
+    peer = verifyIdentity(await expect(ch, 'id'), 'invite', sid, binder);
   } catch (err) {
     if ((err as CliError).code === 'ERR_PAIR_BINDING') await abort(ch, 'bad binding');
     throw err;
+  } finally {
+    binder.fill(0);
   }
-  const verifier = verifierWords(sid, keys.isk);
-  keys.isk.fill(0);
   await ch.send({ v: 1, t: 'done' });
   return { ...peer, verifier };
 }
@@ -192,19 +215,27 @@ export async function inviteHandshake(ch: Channel, secret: PairSecret, me: Me, s
   // From here on the joiner can test one guess of the code: it counts as an attempt.
   state.guessed = true;
   await ch.send({ v: 1, t: 'pake', Y: b64(Yb), T: b64(keys.Tb) });
-  // Signed while the joiner's answer is on its way; sent only once the joiner
-  // has proved the code (Ta) and its own identity: no one without the words
-  // learns who we are.
-  const mine = idMessage(me, 'invite', sid, keys.isk);
-  const confirm = await expect(ch, 'confirm');
-  if (!tagsEqual(bytesField(confirm, 'T', 64), keys.Ta)) {
-    await abort(ch, 'wrong code');
-    throw wrongCode();
-  }
-  const peer = verifyIdentity(await expect(ch, 'id'), 'join', sid, keys.isk);
-  await ch.send(mine);
+  // All this run needs of the ISK, derived once (see joinHandshake).
+  const binder = binderOf(sid, keys.isk);
   const verifier = verifierWords(sid, keys.isk);
   keys.isk.fill(0);
+  let peer;
+  let mine: Message;
+  try {
+    // Signed while the joiner's answer is on its way; sent only once the joiner
+    // has proved the code (Ta) and its own identity: no one without the words
+    // learns who we are.
+    mine = idMessage(me, 'invite', sid, binder);
+    const confirm = await expect(ch, 'confirm');
+    if (!tagsEqual(bytesField(confirm, 'T', 64), keys.Ta)) {
+      await abort(ch, 'wrong code');
+      throw wrongCode();
+    }
+    peer = verifyIdentity(await expect(ch, 'id'), 'join', sid, binder);
+  } finally {
+    binder.fill(0);
+  }
+  await ch.send(mine);
   const done = await ch.next(STEP_TIMEOUT_MS, "the joiner's confirmation");
   if (done.v !== 1 || done.t !== 'done') {
     throw done.t === 'abort' ? authError('ERR_PAIR_BINDING', 'the joiner rejected our identity (binding check failed on its side)') : protocolError('expected done');

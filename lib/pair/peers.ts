@@ -84,6 +84,13 @@ function visible(s: string): string {
   return s.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\x7f' ? '^?' : '^' + String.fromCharCode(c.charCodeAt(0) + 64)));
 }
 
+/**
+ * smol-toml's parse, imported on first use and kept: an import() of a module
+ * already loaded is still a trip through the module loader (under tsx, to its
+ * loader thread and back, ~0.5 ms), and pairing reads peers.toml on its path.
+ */
+let tomlParse: typeof import('smol-toml').parse | undefined;
+
 async function readPeersFile(path: string, source?: string): Promise<Peer[]> {
   let text: string;
   try {
@@ -92,7 +99,7 @@ async function readPeersFile(path: string, source?: string): Promise<Peer[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new CliError('ERR_PEERS_FILE', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`, EXIT.FAILURE);
   }
-  const { parse } = await import('smol-toml');
+  const parse = (tomlParse ??= (await import('smol-toml')).parse);
   let doc: Record<string, unknown>;
   try {
     doc = parse(text) as Record<string, unknown>;

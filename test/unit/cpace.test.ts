@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
   generatorString, calculateGenerator, scalarMult, scalarMultVfy, transcriptIr, transcriptOc,
-  deriveIsk, sidOutput, confirmationTag, cpaceStart, cpaceFinish, tagsEqual, lvCat, prependLen,
+  deriveIsk, sidOutput, confirmationTag, cpaceStart, cpaceFinish, tagsEqual, lvCat, prependLen, sampleScalar,
 } from '../../lib/pair/cpace.ts';
 
 const V = JSON.parse(readFileSync(new URL('../vectors/cpace-ristretto255.json', import.meta.url), 'utf8').toString()) as Record<string, any>;
@@ -63,10 +63,25 @@ test('a full run: same PRS agrees, a different PRS does not, tags tell them apar
   const ra = cpaceFinish(a, Yb, 'initiator', ADa, ADb, sid);
   const rb = cpaceFinish(b, Ya, 'responder', ADa, ADb, sid);
   assert.ok(tagsEqual(ra.isk, rb.isk) && tagsEqual(ra.Tb, rb.Tb) && tagsEqual(ra.Ta, rb.Ta));
+  assert.equal(hex(ra.Ta), hex(confirmationTag(sid, ra.isk, Ya, ADa)), "cpaceFinish's tags are the draft's");
+  assert.equal(hex(ra.Tb), hex(confirmationTag(sid, ra.isk, Yb, ADb)));
   const c = cpaceStart(new TextEncoder().encode('4821-acid-mango-lime'), ci, sid);
   const d = cpaceStart(pw, ci, sid);
   const rc = cpaceFinish(c, d.Y, 'initiator', ADa, ADb, sid);
   const rd = cpaceFinish(d, c.Y, 'responder', ADa, ADb, sid);
   assert.ok(!tagsEqual(rc.Tb, rd.Tb) && !tagsEqual(rc.isk, rd.isk));
   assert.equal(prependLen(new Uint8Array(200)).slice(0, 2).join(','), '200,1', 'LEB128 lengths');
+});
+
+test('sampleScalar: 32 bytes, little-endian, in [1, ℓ), fresh each time', () => {
+  const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+  const seen = new Set<string>();
+  for (let i = 0; i < 200; i++) {
+    const y = sampleScalar();
+    assert.equal(y.length, 32);
+    const n = BigInt('0x' + Buffer.from(y).reverse().toString('hex'));
+    assert.ok(n > 0n && n < L);
+    seen.add(hex(y));
+  }
+  assert.equal(seen.size, 200);
 });

@@ -20,6 +20,8 @@ import {
   x25519Secret,
   sign,
   verify,
+  signBesideDht,
+  verifyBesideDht,
 } from '../../lib/identity/identity.ts';
 import { CliError } from '../../lib/cli/errors.ts';
 import { edPublicKey } from '../../lib/identity/ed25519.ts';
@@ -73,6 +75,30 @@ test('signatures verify with @noble/curves and fail when anything changes', () =
   assert.equal(verify(id.publicKey, msg, bad), false);
   assert.equal(verify(id.publicKey, new TextEncoder().encode('cckiT'), sig), false);
   assert.equal(verify(id.publicKey, msg, sig.slice(0, 63)), false);
+});
+
+test("libsodium signatures (signBesideDht) are the same bytes as OpenSSL's; verifyBesideDht agrees and never throws", () => {
+  for (let i = 0; i < 20; i++) {
+    const id = identityFromSeed(new Uint8Array(randomBytes(32)));
+    const msg = new Uint8Array(randomBytes(i * 7));
+    const sig = signBesideDht(id, msg);
+    assert.equal(hex(sig), hex(sign(id, msg))); // Ed25519 is deterministic
+    assert.ok(verifyBesideDht(id.publicKey, msg, sig));
+    assert.ok(verify(id.publicKey, msg, sig));
+    const bad = Uint8Array.from(sig);
+    bad[i] ^= 1;
+    assert.equal(verifyBesideDht(id.publicKey, msg, bad), false);
+  }
+  const id = generateIdentity();
+  const msg = new TextEncoder().encode('cckit');
+  const sig = signBesideDht(id, msg);
+  assert.equal(verifyBesideDht(id.publicKey, new TextEncoder().encode('cckiT'), sig), false);
+  assert.equal(verifyBesideDht(id.publicKey, msg, sig.slice(0, 63)), false);
+  assert.equal(verifyBesideDht(id.publicKey.slice(0, 31), msg, sig), false);
+  assert.equal(verifyBesideDht(new Uint8Array(32), msg, sig), false); // a small-order key
+  const offset = new Uint8Array(80);
+  offset.set(msg, 9);
+  assert.ok(verifyBesideDht(id.publicKey, offset.subarray(9, 9 + msg.length), sig), 'a view into a larger buffer is read at its offset');
 });
 
 test('parsePubkey accepts pk:, bare z32, upper case, URLs and subdomains', () => {

@@ -4,13 +4,14 @@
 // the middle fails confirmation and a swapped identity fails its binding.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import createTestnet, { type HyperTestnet } from 'hyperdht/testnet.js';
 import { isolate } from '../helpers/testnet-env.ts';
 import { NetNode, ephemeralKeyPair, type Channel } from '../../lib/net/node.ts';
 import { generateIdentity, formatPubkey, sign, type Identity } from '../../lib/identity/identity.ts';
 import { generateCode, generateLink, parsePairInput, parseLink, completeWord, codeTopic } from '../../lib/pair/code.ts';
 import { runInviter, runJoiner } from '../../lib/pair/rendezvous.ts';
-import { joinHandshake, inviteHandshake, channelIdentifier, bindingMessage, safeName, type Me } from '../../lib/pair/handshake.ts';
+import { joinHandshake, inviteHandshake, channelIdentifier, bindingMessage, safeName, hkdfSha512, type Me } from '../../lib/pair/handshake.ts';
 import { cpaceStart, cpaceFinish } from '../../lib/pair/cpace.ts';
 
 isolate();
@@ -50,6 +51,16 @@ test('codes and links: format, prefixes, normalization, damage', () => {
   assert.throws(() => parseLink('cckit://pair?v1.x'), (e: { exitCode?: number }) => e.exitCode === 2);
   assert.equal(safeName('\x1b[31mevil box'), '31mevil-box');
   assert.equal(safeName(42), 'peer');
+});
+
+test("the handshake's HKDF-SHA512 gives the bytes of node:crypto hkdfSync (RFC 5869)", () => {
+  for (const len of [1, 5, 32, 64]) {
+    const ikm = randomBytes(64);
+    const salt = randomBytes(64);
+    assert.deepEqual(Buffer.from(hkdfSha512(ikm, salt, 'cckit/pair/v1/binder', len)), Buffer.from(hkdfSync('sha512', ikm, salt, 'cckit/pair/v1/binder', len)));
+  }
+  assert.deepEqual(Buffer.from(hkdfSha512(new Uint8Array(0), new Uint8Array(0), '', 64)), Buffer.from(hkdfSync('sha512', new Uint8Array(0), new Uint8Array(0), '', 64)));
+  assert.throws(() => hkdfSha512(new Uint8Array(1), new Uint8Array(1), 'x', 65), RangeError);
 });
 
 test('a right code pairs both identities; both sides see the same verifier words', async () => {
