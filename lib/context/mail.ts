@@ -101,8 +101,9 @@ export async function sendMail(store: Store, space: string, me: Identity, to: Ui
   if (!paired.has(toZ)) throw new CliError('ERR_CTX_UNPAIRED', `${formatPubkey(to)} is not a paired peer`, EXIT.AUTH, 'pair first (cc-pair) or add it to peers.toml');
   const state = readState(space);
   const seq = (state.sent[toZ] ?? 0) + 1;
-  const now = opts.now ?? Math.floor(Date.now() / 1000);
-  const id = ulid(now * 1000);
+  const nowMs = opts.now !== undefined ? opts.now * 1000 : Date.now();
+  const now = Math.floor(nowMs / 1000);
+  const id = ulid(nowMs); // to the millisecond: ids of one second were in random order
   const env: Envelope = {
     v: 1,
     from: toZ32(me.publicKey),
@@ -220,6 +221,11 @@ export async function readMail(store: Store, space: string, me: Identity, opts: 
     lines = [];
   }
   const since = opts.since;
-  if (since !== undefined) lines = lines.filter((l) => (l.type === 'message' ? l.id : l.before) > since);
+  if (since !== undefined) {
+    // After that message in this inbox (appended in the order delivered): a sender's clock, behind
+    // or ahead, does not hide a later message. An id not in the inbox compares as a time.
+    const at = lines.findIndex((l) => l.type === 'message' && l.id === since);
+    lines = at >= 0 ? lines.slice(at + 1) : lines.filter((l) => (l.type === 'message' ? l.id : l.before) > since);
+  }
   return { lines, refused };
 }

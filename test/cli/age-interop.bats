@@ -108,7 +108,7 @@ make_data() { head -c "$1" /dev/urandom > "$BATS_TEST_TMPDIR/data.$1"; }
 @test "age rejects a tampered cc-seal file, and cc-open rejects one tampered the same way" {
   make_data 100000
   cc-seal --raw < "$BATS_TEST_TMPDIR/data.100000" > "$BATS_TEST_TMPDIR/t.age"
-  printf '\x01' | dd of="$BATS_TEST_TMPDIR/t.age" bs=1 seek=70000 conv=notrunc 2>/dev/null
+  flip_byte "$BATS_TEST_TMPDIR/t.age" 70000
   run age -d -i "$BATS_TEST_TMPDIR/identity" -o /dev/null "$BATS_TEST_TMPDIR/t.age"
   assert_failure
   run cc-open --raw -o "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/t.age"

@@ -171,7 +171,7 @@ assert_store_opaque() {
   make_session a "$proj_a" "$SID" >/dev/null
   handoff a "$proj_a" --store "$STORE" >/dev/null
   obj=$(objects_in "$STORE")
-  printf 'X' | dd of="$obj" bs=1 seek=300 conv=notrunc status=none
+  flip_byte "$obj" 300
   run --separate-stderr on b cc-pickup -y --wait 20 --cwd "$proj_b"
   [ "$status" -eq 4 ]
   assert_one_error cc-pickup

@@ -251,7 +251,7 @@ served_exit() { wait "$SERVE_JOB"; local rc=$?; SERVER_PID=; return $rc; }
   make_session a "$proj_a" "$SID" >/dev/null
   serve a "$proj_a"
   sealed=$(ls "$(home_of a)"/.local/state/cckit/carry/*.age)
-  printf 'X' | dd of="$sealed" bs=1 seek=300 conv=notrunc status=none
+  flip_byte "$sealed" 300
   run --separate-stderr on b cc-pickup -y --wait 20 --cwd "$proj_b"
   [ "$status" -eq 4 ]
   assert_one_error cc-pickup

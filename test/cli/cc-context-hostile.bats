@@ -44,7 +44,7 @@ newest_objects() { find "$STORE/o" -type f ! -name '.*' -newer "$BATS_TEST_TMPDI
   touch "$BATS_TEST_TMPDIR/mark"; sleep 0.01
   second_push
   o=$(newest_objects | head -1)
-  printf '\x01' | dd of="$o" bs=1 seek=200 conv=notrunc 2>/dev/null
+  flip_byte "$o" 200
   refused 4 "does not match its name"
 }
 
@@ -90,7 +90,7 @@ newest_objects() { find "$STORE/o" -type f ! -name '.*' -newer "$BATS_TEST_TMPDI
   second_push
   b=$(find "$STORE/log" -type f -name 0000000002)
   cp "$b" "$BATS_TEST_TMPDIR/b2"
-  printf '\x01' | dd of="$b" bs=1 seek=300 conv=notrunc 2>/dev/null
+  flip_byte "$b" 300
   refused 4 ""
   rm "$b"
   refused 3 withheld

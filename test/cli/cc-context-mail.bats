@@ -42,6 +42,27 @@ aread() { (cd "$SPACE" && ctx alice mail read "$@"); }
   [ "$status" -eq 1 ]
 }
 
+@test "--since is a place in the inbox, not a time: a later message from a sender whose clock is behind still shows" {
+  run send alice "from bob"
+  id_b=$(echo "$output" | json_field id)
+  aread >/dev/null
+  # Carol (paired with alice) sends her first message from a clock an hour behind: its id is older than bob's.
+  as_machine carol cc-key init --no-passphrase >/dev/null
+  as_machine alice bash -c "printf '[[peer]]\nname = \"carol\"\npubkey = \"%s\"\n' '$(pubkey_of carol)' >> \$XDG_CONFIG_HOME/cckit/peers.toml"
+  (cd "$ROOT" && as_machine carol node --import tsx test/helpers/ctx-send-mail.ts "$STORE" "$(pubkey_of alice)" "from carol, clock behind" -3600)
+  run --separate-stderr aread --since "$id_b"
+  assert_success
+  [ "${#lines[@]}" -eq 1 ]
+  [ "$(echo "${lines[0]}" | json_field text)" = "from carol, clock behind" ]
+  # Two messages sent within one second keep their order (ids to the millisecond).
+  run send alice "quick one"
+  id_q=$(echo "$output" | json_field id)
+  send alice "quick two" >/dev/null
+  run --separate-stderr aread --since "$id_q"
+  [ "${#lines[@]}" -eq 1 ]
+  [ "$(echo "${lines[0]}" | json_field text)" = "quick two" ]
+}
+
 @test "a dropped message shows as a gap; a replay is refused" {
   send alice one >/dev/null
   run send alice two

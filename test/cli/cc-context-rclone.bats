@@ -51,7 +51,7 @@ teardown() { rclone_stop; }
   ctx alice push "$SPACE" >/dev/null
   obj=$(rclone lsf -R --files-only ctx:s2/o | head -1)
   rclone cat "ctx:s2/o/$obj" > "$BATS_TEST_TMPDIR/obj"
-  printf '\x01' | dd of="$BATS_TEST_TMPDIR/obj" bs=1 seek=100 conv=notrunc 2>/dev/null
+  flip_byte "$BATS_TEST_TMPDIR/obj" 100
   rclone rcat "ctx:s2/o/$obj" < "$BATS_TEST_TMPDIR/obj"
   run --separate-stderr ctx bob pull alice --store rclone:ctx:s2
   [ "$status" -eq 4 ] || fail "exit $status: $stderr" 

@@ -169,7 +169,7 @@ refused() {
   [ "$status" -eq 3 ]; assert_one_error cc-context
   [[ "$stderr" == *withheld* ]]
   cp "$BATS_TEST_TMPDIR/snap" "$snap"
-  printf '\x01' | dd of="$snap" bs=1 seek=300 conv=notrunc 2>/dev/null
+  flip_byte "$snap" 300
   run --separate-stderr ctx erin pull alice --store "$STORE"
   [ "$status" -eq 4 ]; assert_one_error cc-context
   [[ "$stderr" == *"not the one the policy names"* ]]

@@ -311,7 +311,7 @@ apush() { ctx alice push "$SPACE"; }
   # Opened on two threads, a tampered object is still caught (exit 4) and nothing is written.
   grant carol / r
   victim=$(store_objects | sed -n 7p)
-  printf '\x01' | dd of="$victim" bs=1 seek=200 conv=notrunc status=none
+  flip_byte "$victim" 200
   CCKIT_CONTEXT_THREADS=2 run --separate-stderr ctx carol pull alice --store "$STORE" --into "$BATS_TEST_TMPDIR/carol-into"
   [ "$status" -eq 4 ] || fail "status $status: $stderr"
   assert_one_error cc-context

@@ -243,7 +243,7 @@ seal_at() {
   cc-seal --raw < "$BATS_TEST_TMPDIR/data" > "$BATS_TEST_TMPDIR/d.age"
   size=$(stat -c %s "$BATS_TEST_TMPDIR/d.age")
   cp "$BATS_TEST_TMPDIR/d.age" "$BATS_TEST_TMPDIR/flip.age"
-  printf '\x00' | dd of="$BATS_TEST_TMPDIR/flip.age" bs=1 seek=100000 conv=notrunc 2>/dev/null
+  flip_byte "$BATS_TEST_TMPDIR/flip.age" 100000
   head -c $((size - 1)) "$BATS_TEST_TMPDIR/d.age" > "$BATS_TEST_TMPDIR/short.age"
   head -c $((65536 + 16 + 250)) "$BATS_TEST_TMPDIR/d.age" > "$BATS_TEST_TMPDIR/cut.age"
   head -c 100 "$BATS_TEST_TMPDIR/d.age" > "$BATS_TEST_TMPDIR/header.age"

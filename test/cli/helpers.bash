@@ -77,3 +77,12 @@ SH
   chmod +x "$BATS_TEST_TMPDIR/fakebin/claude"
   export CCKIT_CLAUDE="$BATS_TEST_TMPDIR/fakebin/claude"
 }
+
+# flip_byte FILE OFFSET: change one byte inside FILE (xor 1: never a no-op, as writing a fixed
+# value is once in 256 runs; an offset past the end is an error, not a silent append).
+flip_byte() {
+  node -e 'const fs = require("fs"); const [f, o] = [process.argv[1], Number(process.argv[2])];
+    const fd = fs.openSync(f, "r+"); const b = Buffer.alloc(1);
+    if (fs.readSync(fd, b, 0, 1, o) !== 1) { console.error(`flip_byte: ${f} is shorter than ${o + 1} bytes`); process.exit(1); }
+    b[0] ^= 1; fs.writeSync(fd, b, 0, 1, o); fs.closeSync(fd);' "$1" "$2"
+}
