@@ -11,12 +11,8 @@ setup_file() { start_testnet --nodes 12; }
 teardown_file() { stop_testnet; }
 
 setup() {
-  setup_home
+  ctx_space alice bob carol
   use_testnet
-  STORE="$BATS_TEST_TMPDIR/store"
-  SPACE="$BATS_TEST_TMPDIR/alice-space"
-  ctx_machines alice bob carol
-  mkdir -p "$SPACE"
   echo v1 > "$SPACE/a.md"
   ctx alice init "$SPACE" --store "$STORE" >/dev/null
   ctx alice grant bob / r --dir "$SPACE" >/dev/null

@@ -6,10 +6,7 @@ load helpers
 load ../helpers/context
 
 setup() {
-  setup_home
-  STORE="$BATS_TEST_TMPDIR/store"
-  SPACE="$BATS_TEST_TMPDIR/alice-space"
-  ctx_machines alice bob
+  ctx_space alice bob
   mkdir -p "$SPACE/notes"
   echo one > "$SPACE/notes/one.md"
   ctx alice init "$SPACE" --store "$STORE" >/dev/null

@@ -6,11 +6,7 @@ load helpers
 load ../helpers/context
 
 setup() {
-  setup_home
-  STORE="$BATS_TEST_TMPDIR/store"
-  SPACE="$BATS_TEST_TMPDIR/alice-space"
-  ctx_machines alice bob
-  mkdir -p "$SPACE"
+  ctx_space alice bob
   echo hi > "$SPACE/README.md"
   ctx alice init "$SPACE" --store "$STORE" >/dev/null
   ctx alice grant bob / r --dir "$SPACE" >/dev/null

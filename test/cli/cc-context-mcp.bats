@@ -8,10 +8,7 @@ load ../helpers/context
 load ../helpers/claude
 
 setup() {
-  setup_home
-  STORE="$BATS_TEST_TMPDIR/store"
-  SPACE="$BATS_TEST_TMPDIR/alice-space"
-  ctx_machines alice bob
+  ctx_space alice bob
   mkdir -p "$SPACE/notes"
   echo "the release is on friday" > "$SPACE/notes/plan.md"
   ctx alice init "$SPACE" --store "$STORE" >/dev/null

@@ -9,10 +9,7 @@ load helpers
 load ../helpers/context
 
 setup() {
-  setup_home
-  STORE="$BATS_TEST_TMPDIR/store"
-  SPACE="$BATS_TEST_TMPDIR/alice-space"
-  ctx_machines alice bob carol dave erin
+  ctx_space alice bob carol dave erin
   mkdir -p "$SPACE/notes" "$SPACE/shared"
   echo "# rules" > "$SPACE/CLAUDE.md"
   echo "v1" > "$SPACE/notes/plan.md"

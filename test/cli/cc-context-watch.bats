@@ -7,13 +7,10 @@ load helpers
 load ../helpers/context
 
 setup() {
-  setup_home
-  STORE="$BATS_TEST_TMPDIR/store"
-  SPACE="$BATS_TEST_TMPDIR/alice-space"
+  ctx_space alice bob
   OUT="$BATS_TEST_TMPDIR/watch.out"
   ERR="$BATS_TEST_TMPDIR/watch.err"
   PIDFILE="$BATS_TEST_TMPDIR/watch.pid"
-  ctx_machines alice bob
   mkdir -p "$SPACE/notes"
   echo one > "$SPACE/notes/one.md"
   echo two > "$SPACE/two.md"

@@ -6,10 +6,7 @@ load helpers
 load ../helpers/context
 
 setup() {
-  setup_home
-  STORE="$BATS_TEST_TMPDIR/store"
-  SPACE="$BATS_TEST_TMPDIR/alice-space"
-  ctx_machines alice bob carol
+  ctx_space alice bob carol
   mkdir -p "$SPACE/notes" "$SPACE/shared"
   echo "# project rules: be kind" > "$SPACE/CLAUDE.md"
   echo "meeting notes for bob" > "$SPACE/notes/bob-topics.md"

@@ -15,6 +15,17 @@ ctx_machines() {
   done
 }
 
+# ctx_space OWNER PEER...: how a context test starts: a temporary HOME per machine (their keys,
+# each one's peers.toml naming the others), $STORE (a folder store, not made yet) and $SPACE
+# (OWNER's space folder, made, not yet a space).
+ctx_space() {
+  setup_home
+  STORE="$BATS_TEST_TMPDIR/store"
+  SPACE="$BATS_TEST_TMPDIR/$1-space"
+  ctx_machines "$@"
+  mkdir -p "$SPACE"
+}
+
 # ctx NAME args...: cc-context as machine NAME.
 ctx() { local m="$1"; shift; as_machine "$m" cc-context "$@"; }
 
