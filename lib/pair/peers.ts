@@ -17,10 +17,11 @@
  *   via = "code"
  *   allow = ["view"]
  */
-import { readFileSync, watch, mkdirSync, rmdirSync, statSync, type FSWatcher } from 'node:fs';
+import { readFileSync, watch, statSync, type FSWatcher } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { configDir } from '../config.ts';
 import { writeFileAtomic, ensurePrivateDir } from '../secure-file.ts';
+import { takeLock } from '../lock-file.ts';
 import { CliError, EXIT, usageError, notFound } from '../cli/errors.ts';
 import { fingerprint, parsePubkey, formatPubkey, bytesEqual } from '../identity/identity.ts';
 
@@ -189,33 +190,18 @@ function serialize(peers: Peer[]): string {
   return lines.join('\n');
 }
 
-/** Run `fn` holding the peers.toml lock (a directory: atomic to create, stale after 10 s). */
+/** Run `fn` holding the peers.toml lock (lib/lock-file.ts: a lock left by a killed process is taken over). */
 async function withLock<T>(fn: () => Promise<T>, dir = configDir()): Promise<T> {
   ensurePrivateDir(dir);
   const lock = join(dir, '.peers.lock');
-  for (let i = 0; ; i++) {
-    try {
-      mkdirSync(lock, { mode: 0o700 });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 10_000) rmdirSync(lock);
-      } catch {
-        /* someone else removed it */
-      }
-      if (i > 200) throw new CliError('ERR_PEERS_LOCKED', `${lock} is held by another cc-pair`, EXIT.FAILURE, 'wait a moment, or remove the folder if no cc-pair is running');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const release = await takeLock(lock, {
+    waitMs: 10_000,
+    busy: (holder) => new CliError('ERR_PEERS_LOCKED', `${lock} is held by another cc-pair${holder ? ` (pid ${holder})` : ''}`, EXIT.FAILURE, 'wait a moment, or remove the file if no cc-pair is running'),
+  });
   try {
     return await fn();
   } finally {
-    try {
-      rmdirSync(lock);
-    } catch {
-      /* already gone */
-    }
+    release();
   }
 }
 

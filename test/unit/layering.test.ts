@@ -23,8 +23,8 @@ const ROWS: Record<string, string[]> = {
   handoff: ['age', 'dht', 'claude', 'pair', 'context'],
   relay: ['claude', 'pair'],
 };
-/** Top-level modules open to every folder (config.ts, secure-file.ts); they may use cli's errors. */
-const OPEN = new Set(['config.ts', 'secure-file.ts', 'vendor.d.ts']);
+/** Top-level modules open to every folder (config.ts, secure-file.ts, lock-file.ts); they may use cli's errors. */
+const OPEN = new Set(['config.ts', 'secure-file.ts', 'lock-file.ts', 'vendor.d.ts']);
 
 function allowed(folder: string, seen = new Set<string>()): Set<string> {
   for (const dep of ROWS[folder] ?? []) {
