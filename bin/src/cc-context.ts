@@ -153,8 +153,15 @@ run(NAME, USAGE, async (argv) => {
       }
       const { watchAndPush } = await import('../../lib/context/watch.ts');
       const id = await me(flags);
-      // A signal stops the watch once the push under way is done (never half an index write).
-      const stop = new Promise<void>((r) => ['SIGINT', 'SIGTERM', 'SIGHUP'].forEach((s) => process.once(s, () => r())));
+      // A signal stops the watch once the push under way is done (never half an index write). The
+      // same signal again changes nothing (timeout(1) and process managers send it twice: to the
+      // process and to its group), except a second Ctrl-C, which stops at once.
+      let interrupts = 0;
+      const stop = new Promise<void>((r) => {
+        process.on('SIGTERM', () => r());
+        process.on('SIGHUP', () => r());
+        process.on('SIGINT', () => (++interrupts > 1 ? process.exit(130) : r()));
+      });
       await watchAndPush(dir, id, {
         delayMs,
         rescanS,

@@ -23,8 +23,10 @@ teardown() {
 }
 
 # Start the watch in the background (bounded: 120 s at most), and wait for its first push.
+# timeout --foreground passes our SIGTERM on to the watch only: without it, timeout also signals
+# its own process group, itself included, and then sometimes dies of it (exit 143, not the watch's).
 start_watch() {
-  as_machine alice bash -c 'echo $$ > "$0"; exec timeout 120 cc-context watch "$@"' "$PIDFILE" "$SPACE" --delay 20 "$@" >"$OUT" 2>"$ERR" &
+  as_machine alice bash -c 'echo $$ > "$0"; exec timeout --foreground 120 cc-context watch "$@"' "$PIDFILE" "$SPACE" --delay 20 "$@" >"$OUT" 2>"$ERR" &
   WATCH_JOB=$!
   wait_lines 1
 }
@@ -206,6 +208,22 @@ line.md"
   [ "$(grep -c error "$ERR")" = 1 ]
   grep -q "this device's log on the store is at 1, the local index at 2" "$ERR"
   ! grep -q '    at ' "$ERR"
+}
+
+@test "watch: SIGTERM twice (a process manager's way) still stops it cleanly; Ctrl-C twice stops it at once (130)" {
+  start_watch
+  pid=$(cat "$PIDFILE")
+  kill -TERM "$pid"; kill -TERM "$pid"
+  STATUS=0
+  wait "$WATCH_JOB" || STATUS=$?
+  [ "$STATUS" = 0 ]
+  start_watch
+  pid=$(cat "$PIDFILE")
+  kill -INT "$pid"; kill -INT "$pid"
+  STATUS=0
+  wait "$WATCH_JOB" || STATUS=$?
+  [ "$STATUS" = 0 ] || [ "$STATUS" = 130 ] # the first may already have stopped it
+  [ ! -e "$SPACE/.cckit/push.lock" ]
 }
 
 @test "watch: bad usage is exit 2 before anything is watched" {
